@@ -1,0 +1,47 @@
+/// Why a client rejected the server's answer to its opening handshake (RFC 6455 §4.1).
+///
+/// Each case's ``description`` says, for a person, what the server did wrong.
+public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The server answered with a status other than 101.
+    case unexpectedStatus(code: Int, reason: String)
+    /// The response had no `Upgrade: websocket` header.
+    case missingUpgradeHeader
+    /// The response's `Connection` header did not contain the `upgrade` token.
+    case missingConnectionHeader
+    /// The response had no `Sec-WebSocket-Accept` header.
+    case missingAcceptHeader
+    /// `Sec-WebSocket-Accept` did not match the key that was sent.
+    case acceptMismatch(expected: String, received: String)
+    /// The server chose a subprotocol although none was offered, or one that was not offered.
+    case unexpectedSubprotocol(String)
+    /// The server answered with an extension that was not offered.
+    case unexpectedExtension(String)
+    /// The server answered with extension parameters the offer did not allow.
+    case invalidExtensionResponse(String)
+    /// The response was not well-formed HTTP.
+    case malformedResponse(String)
+
+    /// What went wrong, for a person.
+    public var description: String {
+        switch self {
+        case .unexpectedStatus(let code, let reason):
+            return "server answered \(code) \(reason) instead of 101 Switching Protocols: not a WebSocket endpoint, or it refused the handshake"
+        case .missingUpgradeHeader:
+            return "server answered 101 without 'Upgrade: websocket'"
+        case .missingConnectionHeader:
+            return "server answered 101 without 'Connection: Upgrade'"
+        case .missingAcceptHeader:
+            return "server answered 101 without Sec-WebSocket-Accept: not a WebSocket server"
+        case .acceptMismatch(let expected, let received):
+            return "server answered 101 but Sec-WebSocket-Accept does not match the key (expected \(expected), got \(received)): not a WebSocket server, or a proxy replaying an old response"
+        case .unexpectedSubprotocol(let name):
+            return "server chose subprotocol '\(name)', which the client did not offer"
+        case .unexpectedExtension(let name):
+            return "server enabled extension '\(name)', which the client did not offer"
+        case .invalidExtensionResponse(let detail):
+            return "server answered with invalid extension parameters: \(detail)"
+        case .malformedResponse(let detail):
+            return "server sent a malformed handshake response: \(detail)"
+        }
+    }
+}

@@ -1,0 +1,80 @@
+/// An ordered list of HTTP header fields with case-insensitive lookup.
+///
+/// The core keeps its own small type so that the handshake does not depend on how HTTP was
+/// carried (HTTP/1.1 Upgrade today, HTTP/2 extended CONNECT later).
+public struct HeaderFields: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+    /// The fields in order, names as received.
+    public private(set) var fields: [(name: String, value: String)]
+
+    /// Creates an empty list.
+    public init() { fields = [] }
+    /// Creates a list from name/value pairs, in order.
+    public init(_ fields: [(name: String, value: String)]) { self.fields = fields }
+    /// Creates a list from a literal, in order.
+    public init(dictionaryLiteral elements: (String, String)...) {
+        fields = elements.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Appends a field.
+    public mutating func add(name: String, value: String) { fields.append((name: name, value: value)) }
+    /// Removes every field named `name` (case-insensitive) and appends one with `value`.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        remove(name: name)
+        add(name: name, value: value)
+    }
+    /// Removes every field named `name` (case-insensitive).
+    public mutating func remove(name: String) {
+        fields.removeAll { Self.namesMatch($0.name, name) }
+    }
+
+    /// Every value of the fields named `name` (case-insensitive), in order.
+    public subscript(name: String) -> [String] {
+        fields.compactMap { Self.namesMatch($0.name, name) ? $0.value : nil }
+    }
+    /// The value of the first field named `name` (case-insensitive).
+    public func first(name: String) -> String? {
+        fields.first { Self.namesMatch($0.name, name) }?.value
+    }
+    /// Whether any field is named `name` (case-insensitive).
+    public func contains(name: String) -> Bool { fields.contains { Self.namesMatch($0.name, name) } }
+
+    /// The comma-separated elements of every field named `name`, trimmed of surrounding
+    /// whitespace, empty elements dropped (RFC 9110 §5.6.1).
+    public func tokens(name: String) -> [Substring] {
+        self[name].flatMap { value in
+            value.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        }
+    }
+    /// Whether any comma-separated element of the fields named `name` equals `token`, ignoring case.
+    public func containsToken(_ token: String, name: String) -> Bool {
+        tokens(name: name).contains { $0.lowercased() == token.lowercased() }
+    }
+
+    /// Iterates the fields in order.
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> { fields.makeIterator() }
+
+    public static func == (lhs: HeaderFields, rhs: HeaderFields) -> Bool {
+        lhs.fields.count == rhs.fields.count
+            && zip(lhs.fields, rhs.fields).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    }
+    public func hash(into hasher: inout Hasher) {
+        for field in fields {
+            hasher.combine(field.name)
+            hasher.combine(field.value)
+        }
+    }
+
+    private static func namesMatch(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a.lowercased() == b.lowercased()
+    }
+}
+
+extension Substring {
+    /// The substring without leading and trailing spaces and tabs (HTTP optional whitespace).
+    func trimmingWhitespace() -> Substring {
+        var result = self
+        while let first = result.first, first == " " || first == "\t" { result.removeFirst() }
+        while let last = result.last, last == " " || last == "\t" { result.removeLast() }
+        return result
+    }
+}
