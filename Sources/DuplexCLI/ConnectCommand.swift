@@ -3,12 +3,6 @@ import Duplex
 import NIOCore
 import NIOSSL
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// `duplex connect URL`: sends each stdin line as a message and prints every message received;
 /// stdin EOF closes with 1000. Exits 0 when the connection ends with 1000 or 1001.
 struct ConnectCommand: AsyncParsableCommand {
@@ -51,47 +45,42 @@ struct ConnectCommand: AsyncParsableCommand {
         let status: CloseStatus?
         do {
             status = try await WebSocket.connect(to: url, configuration: configuration) { ws in
-                try await exchange(over: ws)
+                await exchange(over: ws)
                 return ws
             }.closeStatus
         } catch let error as HandshakeError {
-            printError(error.description)
+            Console.error(error.description)
             throw ExitCode(2)
         } catch let error as WebSocketError {
-            printError(error.description)
+            Console.error(error.description)
             throw ExitCode(2)
         }
         let code = status?.code ?? .abnormalClosure
         if code != .normalClosure && code != .goingAway {
-            printError("closed: \(code) \(status?.reason ?? "")")
+            Console.error("closed: \(code) \(status?.reason ?? "")")
             throw ExitCode.failure
         }
     }
 
     /// Sends stdin lines and prints received messages until the connection closes.
-    private func exchange(over ws: WebSocket) async throws {
+    private func exchange(over ws: WebSocket) async {
         let lines = StandardInputLines.start()
         let binary = binary
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await line in lines {
                     let message: WebSocketMessage = binary ? .binary(ByteBuffer(string: line)) : .text(line)
-                    try await ws.send(message)
+                    guard (try? await ws.send(message)) != nil else { return }
                 }
-                try await ws.close(code: .normalClosure)
+                try? await ws.close(code: .normalClosure)
             }
             for await message in ws.messages {
                 switch message {
-                case .text(let text): print(text)
-                case .binary(let bytes): print(String(buffer: bytes))
+                case .text(let text): Console.out(text)
+                case .binary(let bytes): Console.out(String(buffer: bytes))
                 }
-                fflush(stdout)
             }
             group.cancelAll()
         }
-    }
-
-    private func printError(_ text: String) {
-        fputs(text + "\n", stderr)
     }
 }

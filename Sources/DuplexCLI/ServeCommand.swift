@@ -52,8 +52,7 @@ struct ServeCommand: AsyncParsableCommand {
         let address = try await server.bind()
         let scheme = configuration.tls == nil ? "ws" : "wss"
         let shownHost = host.contains(":") ? "[\(host)]" : host
-        print("listening on \(scheme)://\(shownHost):\(address.port ?? port)")
-        fflush(stdout)
+        Console.out("listening on \(scheme)://\(shownHost):\(address.port ?? port)")
 
         let signals = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
