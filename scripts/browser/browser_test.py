@@ -68,17 +68,20 @@ def start_server(tls_files: tuple[Path, Path] | None, log_path: Path) -> tuple[s
     process = subprocess.Popen(server_command(tls_files), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and process.poll() is None:
-        lines = log_path.read_text(errors="replace").splitlines()
-        if lines:
-            match = LISTENING.search(lines[0])
+        output = log_path.read_text(errors="replace")
+        if "\n" in output:  # the first line is complete
+            first_line = output.split("\n", 1)[0]
+            match = LISTENING.search(first_line)
             if not match:
                 stop(process)
-                raise RuntimeError(f"unexpected first line from the server: {lines[0]!r}")
+                raise RuntimeError(f"unexpected first line from the server: {first_line!r}")
             host = "127.0.0.1" if match[1] in ("0.0.0.0", "[::]") else match[1]
             return process, f"{host}:{match[2]}"
         time.sleep(0.1)
+    status = process.poll()
     stop(process)
-    raise RuntimeError(f"the server printed no `listening on` line (see {log_path})")
+    ending = "timed out" if status is None else f"exited with status {status}"
+    raise RuntimeError(f"the server {ending} before printing `listening on ws://HOST:PORT` (see {log_path})")
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -111,6 +114,20 @@ async def open_demo(chromium: Chromium, url: str) -> Page:
 def call(hook: str, *arguments: object) -> str:
     """The JavaScript calling window.duplexDemo.<hook>(arguments...)."""
     return f"window.duplexDemo.{hook}({', '.join(json.dumps(argument) for argument in arguments)})"
+
+
+def join_and_send_by_form(room: str, name: str, text: str) -> str:
+    """The JavaScript that joins `room` and sends `text` through the page's forms, as a person would."""
+    return f"""(async () => {{
+        document.getElementById('room').value = {json.dumps(room)};
+        document.getElementById('name').value = {json.dumps(name)};
+        document.querySelector('#join-form button').click();
+        const input = document.getElementById('chat-text');
+        for (let tries = 0; input.disabled && tries < 100; tries++) await new Promise((r) => setTimeout(r, 50));
+        if (input.disabled) throw new Error('joining through the form did not enable the message input');
+        input.value = {json.dumps(text)};
+        document.querySelector('#chat-form button').click();
+    }})()"""
 
 
 async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
@@ -165,9 +182,8 @@ async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
         async def chat_between_pages() -> str:
             pages["bob"] = bob = await open_demo(chromium, url)
             await alice.evaluate(call("joinRoom", room, "alice"))
-            await bob.evaluate(call("joinRoom", room, "bob"))
             text = f"hello from bob {nonce}"
-            await bob.evaluate(call("sendChat", text))
+            await bob.evaluate(join_and_send_by_form(room, "bob", text))
             received = await alice.evaluate(call("waitForChat", text, 5000))
             expect(received["from"] == "bob", f"from is {received['from']!r}")
             expect(received["room"] == room, f"room is {received['room']!r}")

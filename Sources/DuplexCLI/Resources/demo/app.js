@@ -101,6 +101,8 @@
       throw error;
     }
     Object.assign(chat, { ws, room, name });
+    $('room').value = room;
+    $('name').value = name;
     ws.addEventListener('message', receiveChat);
     ws.addEventListener('close', (event) => {
       if (chat.ws !== ws) return;
