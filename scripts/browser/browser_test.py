@@ -213,7 +213,13 @@ async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
         await results.step(f"[{scheme}] binary round trip", binary_round_trip)
         await results.step(f"[{scheme}] chat message from a second page", chat_between_pages)
         await results.step(f"[{scheme}] close with code 4000 and a reason", close_with_code)
+        async def no_script_errors() -> str:
+            errors = [f"{name}: {error}" for name, page in pages.items() for error in page.errors]
+            expect(not errors, "; ".join(errors))
+            return f"{len(pages)} pages"
+
         await results.step(f"[{scheme}] screenshot", screenshot)
+        await results.step(f"[{scheme}] no uncaught script errors", no_script_errors)
     finally:
         for page in pages.values():
             await page.close()

@@ -37,16 +37,27 @@ class Page:
         self._socket = socket
         self._ids = itertools.count(1)
         self._replies: dict[int, asyncio.Future[dict[str, Any]]] = {}
+        self.errors: list[str] = []
+        """Uncaught exceptions and console.error calls in the page, once `Runtime.enable` was sent."""
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
         async for raw in self._socket:
             message = json.loads(raw)
+            self._note_error(message)
             future = self._replies.pop(message.get("id"), None)
             if future is not None and not future.done():
                 future.set_result(message)
         for future in self._replies.values():
             future.set_exception(CDPError("DevTools connection closed"))
+
+    def _note_error(self, message: dict[str, Any]) -> None:
+        params = message.get("params", {})
+        if message.get("method") == "Runtime.exceptionThrown":
+            details = params["exceptionDetails"]
+            self.errors.append(details.get("exception", {}).get("description") or details.get("text", "?"))
+        elif message.get("method") == "Runtime.consoleAPICalled" and params.get("type") == "error":
+            self.errors.append(" ".join(str(arg.get("value", arg.get("description"))) for arg in params["args"]))
 
     async def send(self, method: str, timeout: float = 30, **params: Any) -> dict[str, Any]:
         """Sends a DevTools command and returns its result."""
@@ -128,6 +139,7 @@ class Chromium:
         socket = await connect(f"ws://127.0.0.1:{self._port}/devtools/page/{target['targetId']}", max_size=None)
         page = Page(socket)
         await page.send("Page.enable")
+        await page.send("Runtime.enable")
         return page
 
     async def stop(self) -> None:
