@@ -135,12 +135,13 @@ async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
     tls = scheme == "wss"
     tls_files = make_certificate(workdir) if tls else None
     server, address = start_server(tls_files, REPORTS / f"server-{scheme}.log")
-    chromium = Chromium(log_path=REPORTS / f"chromium-{scheme}.log", ignore_certificate_errors=tls)
+    chromium: Chromium | None = None
     url = f"{'https' if tls else 'http'}://{address}/"
     nonce = f"{os.getpid()}-{time.time_ns()}"
     room = f"lobby-{nonce}"
     pages: dict[str, Page] = {}
     try:
+        chromium = Chromium(log_path=REPORTS / f"chromium-{scheme}.log", ignore_certificate_errors=tls)
         await chromium.start()
 
         async def page_loads() -> str:
@@ -223,7 +224,8 @@ async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
     finally:
         for page in pages.values():
             await page.close()
-        await chromium.stop()
+        if chromium is not None:
+            await chromium.stop()
         stop(server)
 
 

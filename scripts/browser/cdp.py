@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -42,14 +43,17 @@ class Page:
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        async for raw in self._socket:
-            message = json.loads(raw)
-            self._note_error(message)
-            future = self._replies.pop(message.get("id"), None)
-            if future is not None and not future.done():
-                future.set_result(message)
-        for future in self._replies.values():
-            future.set_exception(CDPError("DevTools connection closed"))
+        try:
+            async for raw in self._socket:
+                message = json.loads(raw)
+                self._note_error(message)
+                future = self._replies.pop(message.get("id"), None)
+                if future is not None and not future.done():
+                    future.set_result(message)
+        finally:
+            for future in self._replies.values():
+                if not future.done():
+                    future.set_exception(CDPError("DevTools connection closed"))
 
     def _note_error(self, message: dict[str, Any]) -> None:
         params = message.get("params", {})
@@ -96,8 +100,10 @@ class Page:
         return len(data)
 
     async def close(self) -> None:
+        """Closes the DevTools connection; a connection that already broke is not an error here."""
         await self._socket.close()
-        await self._reader
+        with contextlib.suppress(Exception):
+            await self._reader
 
 
 class Chromium:
