@@ -8,6 +8,7 @@ import asyncio
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -231,6 +232,10 @@ async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
 
 async def main() -> int:
     REPORTS.mkdir(parents=True, exist_ok=True)
+    main_task = asyncio.current_task()
+    assert main_task is not None
+    for number in (signal.SIGINT, signal.SIGTERM):  # unwind through the `finally`s that stop our processes
+        asyncio.get_running_loop().add_signal_handler(number, main_task.cancel)
     results = Results()
     for scheme in ("ws", "wss"):
         with tempfile.TemporaryDirectory(prefix="duplex-browser-") as workdir:
@@ -244,4 +249,8 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    try:
+        sys.exit(asyncio.run(main()))
+    except asyncio.CancelledError:
+        print("browser-test: interrupted; the server and Chromium were stopped", file=sys.stderr)
+        sys.exit(130)
