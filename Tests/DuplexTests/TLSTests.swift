@@ -28,11 +28,12 @@ struct TLSTests {
             openssl.standardError = FileHandle.nullDevice
             try openssl.run()
             openssl.waitUntilExit()
-            certificate = try NIOSSLCertificate(file: certPath, format: .pem)
+            certificate = try #require(NIOSSLCertificate.fromPEMFile(certPath).first)
             key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         }
     }
 
+    @discardableResult
     private func withTLSServer<T>(_ identity: SelfSigned, _ body: (Int) async throws -> T) async throws -> T {
         try await ServerHarness.with(configure: {
             $0.tls = .makeServerConfiguration(
