@@ -2,12 +2,13 @@ import DuplexCore
 import NIOCore
 import NIOHTTP1
 
-/// The HTTP/1.1 stage of a client connection: sends the handshake request, validates the response,
+/// The HTTP/1.1 stage of a client connection: sends the handshake request (through NIO's request
+/// encoder, which the response decoder watches), validates the response,
 /// and on success replaces the HTTP handlers with a ``WebSocketChannelHandler``, forwarding any
 /// bytes that arrived after the 101 to it.
 final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = ByteBuffer
+    typealias OutboundOut = HTTPClientRequestPart
 
     private enum State {
         case awaitingHead
@@ -18,6 +19,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let handshake: ClientHandshake
     private let configuration: WebSocketClientConfiguration
+    private let encoder: any RemovableChannelHandler
     private let decoder: any RemovableChannelHandler
     private let upgraded: EventLoopPromise<WebSocket>
     private var state = State.awaitingHead
@@ -27,11 +29,13 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     init(
         handshake: ClientHandshake,
         configuration: WebSocketClientConfiguration,
+        encoder: any RemovableChannelHandler,
         decoder: any RemovableChannelHandler,
         upgraded: EventLoopPromise<WebSocket>
     ) {
         self.handshake = handshake
         self.configuration = configuration
+        self.encoder = encoder
         self.decoder = decoder
         self.upgraded = upgraded
     }
@@ -94,8 +98,15 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func sendRequest(context: ChannelHandlerContext) {
         guard !requestSent else { return }
         requestSent = true
-        let bytes = handshake.request.wireBytes(allocator: context.channel.allocator)
-        context.writeAndFlush(wrapOutboundOut(bytes), promise: nil)
+        let request = handshake.request
+        let head = HTTPRequestHead(
+            version: HTTPVersion(major: request.version.major, minor: request.version.minor),
+            method: HTTPMethod(rawValue: request.method),
+            uri: request.target,
+            headers: HTTPHeaders(request.headers.map { ($0.name, $0.value) })
+        )
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
     }
 
     private func validate(_ response: HandshakeResponse, context: ChannelHandlerContext) {
@@ -116,9 +127,13 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
-        pipeline.removeHandler(decoder, promise: nil)
+        pipeline.removeHandler(encoder, promise: nil)
+        // The decoder hands its leftover bytes to the WebSocket handler on a later loop turn, with
+        // no channelReadComplete after them: flush what they caused once the removal is done.
+        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
+        pipeline.removeHandler(decoder, promise: decoderRemoved)
+        decoderRemoved.futureResult.assumeIsolated().whenComplete { _ in handler.flushIfNeeded() }
         pipeline.removeHandler(context: context, promise: nil)
-        handler.flushIfNeeded()
         if let webSocket { upgraded.succeed(webSocket) }
     }
 

@@ -138,9 +138,12 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
-        pipeline.removeHandler(decoder, promise: nil)
+        // The decoder hands its leftover bytes to the WebSocket handler on a later loop turn, with
+        // no channelReadComplete after them: flush what they caused once the removal is done.
+        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
+        pipeline.removeHandler(decoder, promise: decoderRemoved)
+        decoderRemoved.futureResult.assumeIsolated().whenComplete { _ in handler.flushIfNeeded() }
         pipeline.removeHandler(context: context, promise: nil)
-        handler.flushIfNeeded()
         return webSocket
     }
 

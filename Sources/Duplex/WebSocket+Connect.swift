@@ -55,12 +55,14 @@ extension WebSocket {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                     }
+                    let encoder = HTTPRequestEncoder()
                     let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
                     try pipeline.addHandlers([
+                        encoder,
                         decoder,
                         ClientHTTPHandler(
-                            handshake: handshake, configuration: configuration, decoder: decoder,
-                            upgraded: upgraded),
+                            handshake: handshake, configuration: configuration, encoder: encoder,
+                            decoder: decoder, upgraded: upgraded),
                     ])
                 }
             }

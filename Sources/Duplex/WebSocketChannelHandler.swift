@@ -184,8 +184,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         context?.channel.closeFuture ?? eventLoop.makeSucceededVoidFuture()
     }
 
-    /// Flushes writes made outside a read burst, and ends the burst started by bytes forwarded
-    /// during the upgrade (which no `channelReadComplete` follows).
+    /// Flushes pending writes and ends the current read burst; called at `channelReadComplete` and
+    /// after the bytes forwarded during the upgrade (which no `channelReadComplete` follows).
     func flushIfNeeded() {
         inReadBurst = false
         if needsFlush, let context {

@@ -29,9 +29,14 @@ enum RawTCP {
         return answer
     }
 
-    /// `exchange` for text requests, answering text.
+    /// `exchange` for text requests, answering text: returns once a 101 response's head is complete,
+    /// or any other response ended with the connection.
     static func exchange(port: Int, sending request: String, timeout: TimeAmount = .seconds(5)) async throws -> String {
-        String(buffer: try await exchange(port: port, sending: Array(request.utf8), timeout: timeout))
+        let answer = try await exchange(port: port, sending: Array(request.utf8), timeout: timeout) { received in
+            let text = String(buffer: received)
+            return text.hasPrefix("HTTP/1.1 101 ") && text.contains("\r\n\r\n")
+        }
+        return String(buffer: answer)
     }
 
     private final class Collector: ChannelInboundHandler {
