@@ -128,13 +128,15 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
         pipeline.removeHandler(encoder, promise: nil)
-        // The decoder hands its leftover bytes to the WebSocket handler on a later loop turn, with
-        // no channelReadComplete after them: flush what they caused once the removal is done.
+        // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
+        // later loop turn; until then it would refuse the handler's writes, which stay queued.
         let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
         pipeline.removeHandler(decoder, promise: decoderRemoved)
-        decoderRemoved.futureResult.assumeIsolated().whenComplete { _ in handler.flushIfNeeded() }
         pipeline.removeHandler(context: context, promise: nil)
-        if let webSocket { upgraded.succeed(webSocket) }
+        decoderRemoved.futureResult.assumeIsolated().whenComplete { [upgraded] _ in
+            handler.releaseWrites()
+            if let webSocket { upgraded.succeed(webSocket) }
+        }
     }
 
     private func fail(_ error: any Error, context: ChannelHandlerContext) {

@@ -114,7 +114,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return context.eventLoop.makeSucceededFuture(nil)
         case .accept(let result, let serve):
             do {
-                return context.eventLoop.makeSucceededFuture(try upgrade(result, serve: serve, context: context))
+                return try upgrade(result, serve: serve, context: context)
             } catch {
                 context.close(promise: nil)
                 return context.eventLoop.makeFailedFuture(error)
@@ -124,7 +124,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func upgrade(
         _ result: ServerHandshakeResult, serve: UpgradeDecision.Serve, context: ChannelHandlerContext
-    ) throws -> WebSocket? {
+    ) throws -> EventLoopFuture<WebSocket?> {
         handshakeTimer?.cancel()
         state = .upgraded
         context.writeAndFlush(wrapOutboundOut(result.response.wireBytes(allocator: context.channel.allocator)))
@@ -138,13 +138,15 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
-        // The decoder hands its leftover bytes to the WebSocket handler on a later loop turn, with
-        // no channelReadComplete after them: flush what they caused once the removal is done.
+        // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
+        // later loop turn; the handler's writes stay queued until then.
         let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
         pipeline.removeHandler(decoder, promise: decoderRemoved)
-        decoderRemoved.futureResult.assumeIsolated().whenComplete { _ in handler.flushIfNeeded() }
         pipeline.removeHandler(context: context, promise: nil)
-        return webSocket
+        return decoderRemoved.futureResult.assumeIsolated().map { _ in
+            handler.releaseWrites()
+            return webSocket
+        }.nonisolated()
     }
 
     private func writeAndClose(_ response: HandshakeResponse, context: ChannelHandlerContext) {

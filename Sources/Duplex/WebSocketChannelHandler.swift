@@ -36,6 +36,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var bytesQueuedWhileUnwritable = 0
     private var localFailure: CloseStatus?
     private var transportClosing = false
+    /// While the HTTP handlers are still being removed, bytes stay queued in the connection (an
+    /// HTTP handler in the pipeline would not accept them); see ``releaseWrites()``.
+    private var writesHeld = true
+    private var closeWhenReleased = false
 
     private var closeTimer: Scheduled<Void>?
     private var keepaliveTimer: Scheduled<Void>?
@@ -194,6 +198,18 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// The HTTP handlers are gone: write what was queued meanwhile, and from now on write directly.
+    func releaseWrites() {
+        writesHeld = false
+        writeOutbound()
+        flushIfNeeded()
+        if closeWhenReleased {
+            closeTransport()
+        } else {
+            closeTransportIfDone()
+        }
+    }
+
     /// The consumer asked for more messages: resume reading.
     func resumeReading() {
         readPaused = false
@@ -263,7 +279,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func writeOutbound() {
-        guard let context, let bytes = connection.takeOutbound() else { return }
+        guard !writesHeld, let context, let bytes = connection.takeOutbound() else { return }
         if !context.channel.isWritable {
             bytesQueuedWhileUnwritable += bytes.readableBytes
             if bytesQueuedWhileUnwritable > session.maxQueuedOutboundBytes {
@@ -286,6 +302,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func closeTransport() {
+        if writesHeld {
+            closeWhenReleased = true
+            return
+        }
         guard !transportClosing, let context else { return }
         transportClosing = true
         needsFlush = false
@@ -304,7 +324,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         closeStatusBox.withLockedValue { $0 = status }
         try? connection.close(code: status.code, reason: status.reason)
         finishStream()
-        if let bytes = connection.takeOutbound(), status.code != .policyViolation {
+        if !writesHeld, let bytes = connection.takeOutbound(), status.code != .policyViolation {
             context.write(wrapOutboundOut(bytes), promise: nil)
         }
         transportClosing = true

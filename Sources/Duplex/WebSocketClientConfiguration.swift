@@ -10,8 +10,9 @@ public struct WebSocketClientConfiguration: Sendable {
     public var origin: String?
     /// The subprotocols to offer, in order of preference.
     public var subprotocols: [String] = []
-    /// The extensions to offer, in order. Default: none.
-    public var extensions: [any ExtensionNegotiator] = []
+    /// The extensions to offer, in order. Default: permessage-deflate with its default offer
+    /// (`permessage-deflate; client_max_window_bits`).
+    public var extensions: [any ExtensionNegotiator] = [PerMessageDeflate()]
     /// TLS settings for `wss://`. Default: the system trust store with full verification. Set your
     /// own for custom roots or client certificates; verification is only off if you turn it off.
     public var tls: TLSConfiguration = .makeClientConfiguration()

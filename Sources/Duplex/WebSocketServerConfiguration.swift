@@ -16,8 +16,9 @@ public struct WebSocketServerConfiguration: Sendable {
     public var address: Address
     /// TLS for `wss://`; `nil` serves plain `ws://`. Default `nil`.
     public var tls: TLSConfiguration?
-    /// The extensions the server accepts when the client offers them, in order. Default: none.
-    public var extensions: [any ExtensionNegotiator] = []
+    /// The extensions the server accepts when the client offers them, in order. Default:
+    /// permessage-deflate with its default policy (every message compressed).
+    public var extensions: [any ExtensionNegotiator] = [PerMessageDeflate()]
     /// Limits and timeouts of each open connection.
     public var session = SessionConfiguration()
     /// How long a client has, from connecting, to complete its handshake request and get a

@@ -42,6 +42,10 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = WebSocketServerConfiguration(host: host, port: port)
         configuration.session.connection.maxMessageSize = maxMessageSize
         configuration.session.connection.maxFrameSize = maxMessageSize
+        // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
+        var deflate = PerMessageDeflate.Configuration()
+        deflate.threshold = 0
+        configuration.extensions = [PerMessageDeflate(configuration: deflate)]
         if let tlsCertificate, let tlsKey {
             configuration.tls = .makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { .certificate($0) },

@@ -26,7 +26,9 @@ struct BackpressureTests {
                 for await _ in ws.messages {}
             }
         }) { _, port in
-            let received = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+            var client = WebSocketClientConfiguration()
+            client.extensions = []  // the chunks must take their full size on the wire
+            let received = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: client) { ws in
                 try await Task.sleep(for: .milliseconds(500))
                 // 32 MiB were to be sent; the reader buffers a bounded number of messages and the
                 // sockets hold a few MiB at most, so the sender must be waiting.

@@ -26,13 +26,22 @@ struct EchoTests {
         }
     }
 
-    @Test func textBinaryAndEmpty() async throws {
-        let messages: [WebSocketMessage] = [
-            .text("hello"), .binary(ByteBuffer(bytes: [0, 1, 2, 255])), .text(""), .binary(ByteBuffer()),
-            .text("héllo wörld ✓"),
-        ]
-        let (echoed, status) = try await roundTrip(messages)
-        #expect(echoed == messages)
+    private static let mixed: [WebSocketMessage] = [
+        .text("hello"), .binary(ByteBuffer(bytes: [0, 1, 2, 255])), .text(""), .binary(ByteBuffer()),
+        .text("héllo wörld ✓"),
+    ]
+
+    @Test func textBinaryAndEmptyUncompressed() async throws {
+        var client = WebSocketClientConfiguration()
+        client.extensions = []
+        let (echoed, status) = try await roundTrip(Self.mixed, client: client)
+        #expect(echoed == Self.mixed)
+        #expect(status?.code == .normalClosure)
+    }
+
+    @Test func textBinaryAndEmptyCompressed() async throws {
+        let (echoed, status) = try await roundTrip(Self.mixed)
+        #expect(echoed == Self.mixed)
         #expect(status?.code == .normalClosure)
     }
 
@@ -41,6 +50,30 @@ struct EchoTests {
         let (echoed, _) = try await roundTrip([.binary(payload), .text(String(repeating: "x", count: 1 << 20))])
         #expect(echoed.first == .binary(payload))
         #expect(echoed.last == .text(String(repeating: "x", count: 1 << 20)))
+    }
+
+    @Test func compressedByDefault() async throws {
+        let text = String(repeating: "compressible text ", count: 6000)
+        try await ServerHarness.with { _, port in
+            let (names, echoed) = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                try await ws.send(text: text)
+                var iterator = ws.messages.makeAsyncIterator()
+                return (ws.extensions.map(\.responseElement.name), await iterator.next())
+            }
+            #expect(names == ["permessage-deflate"])
+            #expect(echoed == .text(text))
+        }
+    }
+
+    @Test func uncompressedWhenTheClientOffersNothing() async throws {
+        var client = WebSocketClientConfiguration()
+        client.extensions = []
+        try await ServerHarness.with { _, port in
+            let names = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: client) { ws in
+                ws.extensions.map(\.responseElement.name)
+            }
+            #expect(names.isEmpty)
+        }
     }
 
     @Test func subprotocolIsAgreed() async throws {
