@@ -62,15 +62,23 @@ struct ConnectCommand: AsyncParsableCommand {
         }
     }
 
-    /// Sends stdin lines and prints received messages until the connection closes.
+    /// Sends stdin lines and prints received messages until the connection closes. At the end of
+    /// input it waits up to ``replyGrace`` for as many messages as it sent (so that an echo server's
+    /// replies are printed), then closes with 1000.
     private func exchange(over ws: WebSocket) async {
         let lines = StandardInputLines.start()
         let binary = binary
+        let tally = MessageTally()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await line in lines {
                     let message: WebSocketMessage = binary ? .binary(ByteBuffer(string: line)) : .text(line)
                     guard (try? await ws.send(message)) != nil else { return }
+                    tally.sent()
+                }
+                let deadline = ContinuousClock.now + Self.replyGrace
+                while !tally.isAnswered, ContinuousClock.now < deadline {
+                    try? await Task.sleep(for: .milliseconds(10))
                 }
                 try? await ws.close(code: .normalClosure)
             }
@@ -79,8 +87,12 @@ struct ConnectCommand: AsyncParsableCommand {
                 case .text(let text): Console.out(text)
                 case .binary(let bytes): Console.out(String(buffer: bytes))
                 }
+                tally.received()
             }
             group.cancelAll()
         }
     }
+
+    /// How long the end of input waits for replies before closing.
+    static let replyGrace = Duration.seconds(2)
 }
