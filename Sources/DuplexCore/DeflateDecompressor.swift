@@ -9,6 +9,9 @@ import NIOCore
 final class DeflateDecompressor {
     /// The zlib stream, heap-allocated because zlib keeps a pointer back to it.
     private let stream: UnsafeMutablePointer<z_stream>
+    /// Set when the current message's DEFLATE stream ended with a BFINAL block: the message's
+    /// remaining bytes, tail included, are padding to skip.
+    private var streamEnded = false
 
     /// The bytes RFC 7692 §7.2.2 appends to a message's payload before inflating its end.
     private static let messageTail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
@@ -36,11 +39,13 @@ final class DeflateDecompressor {
         _ payload: ByteBuffer, isFinal: Bool, limit: Int, allocator: ByteBufferAllocator
     ) throws(ProtocolError) -> ByteBuffer {
         var output = allocator.buffer(capacity: min(limit, Self.initialCapacity))
+        defer { if isFinal { streamEnded = false } }
+        guard !streamEnded else { return output }
         let result = payload.withUnsafeReadableBytes { input in
             inflate(input, into: &output, limit: limit)
         }
         try result.get()
-        if isFinal {
+        if isFinal && !streamEnded {
             try Self.messageTail.withUnsafeBytes { tail in
                 inflate(tail, into: &output, limit: limit)
             }.get()
@@ -88,9 +93,12 @@ final class DeflateDecompressor {
                 // Done once the input is used up and inflate stopped with output space to spare.
                 if stream.pointee.avail_in == 0 && stream.pointee.avail_out > 0 { return .success(()) }
             case Z_STREAM_END:
-                // The peer ended the DEFLATE stream (a BFINAL block): what follows starts a new one.
+                // The peer ended the DEFLATE stream with a BFINAL block (RFC 7692 §7.2.3.3): the
+                // rest of the message (at least the appended tail) is padding, and its next message
+                // starts a new stream.
                 inflateReset(stream)
-                if stream.pointee.avail_in == 0 { return .success(()) }
+                streamEnded = true
+                return .success(())
             default:
                 return .failure(.invalidCompressedData)
             }
