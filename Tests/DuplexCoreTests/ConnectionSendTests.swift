@@ -7,7 +7,8 @@ import Testing
     @Test func clientMasksWithItsKeySource() throws {
         var connection = WebSocketConnection(role: .client, maskingKeys: .fixed(0x37FA_213D))
         try connection.send(text: "Hello")
-        let bytes = try #require(connection.takeOutbound())
+        let outbound = connection.takeOutbound()
+        let bytes = try #require(outbound)
         #expect(Array(bytes.readableBytesView) == [0x81, 0x85, 0x37, 0xFA, 0x21, 0x3D, 0x7F, 0x9F, 0x4D, 0x51, 0x58])
         #expect(connection.takeOutbound() == nil)
     }
@@ -71,7 +72,8 @@ import Testing
         for size in [0, 125, 126, 65535, 65536, 70000] {
             let payload = ByteBuffer(bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
             try client.send(.binary, payload: payload)
-            var wire = try #require(client.takeOutbound())
+            let outbound = client.takeOutbound()
+            var wire = try #require(outbound)
             var events: [ConnectionEvent] = []
             while wire.readableBytes > 0 {
                 server.receive(wire.readSlice(length: Int.random(in: 1...wire.readableBytes, using: &generator))!)

@@ -35,8 +35,8 @@ import Testing
         for (bytes, firstBad) in Self.invalid {
             #expect(!UTF8Validator.isValid(ByteBuffer(bytes: bytes)), "\(bytes)")
             var validator = UTF8Validator()
-            #expect(validator.validate(ByteBuffer(bytes: bytes[..<firstBad])), "prefix of \(bytes)")
-            #expect(!validator.validate(ByteBuffer(bytes: [bytes[firstBad]])), "bad byte of \(bytes)")
+            #expect(feed(&validator, bytes[..<firstBad]), "prefix of \(bytes)")
+            #expect(!feed(&validator, [bytes[firstBad]]), "bad byte of \(bytes)")
             #expect(validator.hasFailed)
         }
     }
@@ -44,7 +44,7 @@ import Testing
     @Test func truncatedSequenceIsIncompleteAtTheEnd() {
         for bytes: [UInt8] in [[0xC2], [0xE0, 0xA0], [0xF0, 0x90, 0x80], Array("ok".utf8) + [0xF4]] {
             var validator = UTF8Validator()
-            #expect(validator.validate(ByteBuffer(bytes: bytes)))
+            #expect(feed(&validator, bytes))
             #expect(!validator.isComplete)
             #expect(!UTF8Validator.isValid(ByteBuffer(bytes: bytes)))
         }
@@ -54,8 +54,8 @@ import Testing
         for bytes in Self.valid where bytes.count > 1 {
             for cut in 1..<bytes.count {
                 var validator = UTF8Validator()
-                #expect(validator.validate(ByteBuffer(bytes: bytes[..<cut])))
-                #expect(validator.validate(ByteBuffer(bytes: bytes[cut...])))
+                #expect(feed(&validator, bytes[..<cut]))
+                #expect(feed(&validator, bytes[cut...]))
                 #expect(validator.isComplete, "\(bytes) cut at \(cut)")
             }
         }
@@ -65,9 +65,9 @@ import Testing
         for (bytes, firstBad) in Self.invalid where bytes.count > 1 {
             for cut in 1..<bytes.count {
                 var validator = UTF8Validator()
-                let first = validator.validate(ByteBuffer(bytes: bytes[..<cut]))
+                let first = feed(&validator, bytes[..<cut])
                 #expect(first == (cut <= firstBad), "\(bytes) cut at \(cut)")
-                #expect(!validator.validate(ByteBuffer(bytes: bytes[cut...])))
+                #expect(!feed(&validator, bytes[cut...]))
             }
         }
     }
@@ -83,6 +83,11 @@ import Testing
             #expect(UTF8Validator.isValid(ByteBuffer(bytes: bytes)) == expected, "\(bytes)")
         }
     }
+}
+
+/// Feeds `bytes` to `validator` (a free function, so `#expect` can take its result).
+private func feed<Bytes: Sequence<UInt8>>(_ validator: inout UTF8Validator, _ bytes: Bytes) -> Bool {
+    validator.validate(ByteBuffer(bytes: bytes))
 }
 
 /// A small deterministic generator (SplitMix64) so that randomized tests reproduce.
