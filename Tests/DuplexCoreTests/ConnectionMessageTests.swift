@@ -10,9 +10,24 @@ import Testing
         #expect(harness.connection.state == .open)
     }
 
+    @Test func singleMaskedFrameIsUnmaskedInPlaceAndDeliveredWithoutACopy() throws {
+        var connection = WebSocketConnection(role: .server)
+        var input: ByteBuffer? = ByteBuffer()
+        FrameWriter.encode(.binary, payload: ByteBuffer(repeating: 0x5A, count: 300), maskingKey: 0x1234_5678, into: &input!)
+        let inputAddress = input!.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        connection.receive(input!)
+        input = nil  // the connection now holds the only reference, so unmasking in place copies nothing
+        guard case .binary(let payload) = connection.nextEvent() else {
+            Issue.record("expected a binary message")
+            return
+        }
+        #expect(payload == ByteBuffer(repeating: 0x5A, count: 300))
+        #expect(payload.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == inputAddress + 8)
+    }
+
     @Test func fragmentedMessageWithInterleavedPing() throws {
         var harness = ConnectionHarness()
-        #expect(harness.feed(text: "Hel", isFinal: false) == [])
+        #expect(harness.feed(text: "He", isFinal: false) == [])
         #expect(harness.feed(.ping, ByteBuffer(string: "p")) == [.ping(ByteBuffer(string: "p"))])
         #expect(harness.feed(.continuation, ByteBuffer(string: "l"), isFinal: false) == [])
         #expect(harness.feed(.continuation, ByteBuffer(string: "lo")) == [.text(ByteBuffer(string: "Hello"))])

@@ -124,6 +124,26 @@ import Testing
         #expect(payloadAddress == inputAddress + 4)
     }
 
+    @Test func heldPayloadSlicesDoNotForceACopyOfLaterFrames() throws {
+        var parser = FrameParser(role: .server)
+        var input: ByteBuffer? = ByteBuffer()
+        FrameWriter.encode(.binary, payload: ByteBuffer(repeating: 1, count: 100), maskingKey: 0xA1A2_A3A4, into: &input!)
+        FrameWriter.encode(.binary, payload: ByteBuffer(repeating: 2, count: 100), maskingKey: 0xB1B2_B3B4, into: &input!)
+        FrameWriter.encode(.text, payload: ByteBuffer(string: "partial"), maskingKey: 0xC1C2_C3C4, into: &input!)
+        let inputAddress = input!.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) }
+        parser.append(input!.getSlice(at: input!.readerIndex, length: input!.readableBytes - 3)!)
+        input = nil
+        let first = try #require(try parser.nextFrame())
+        let second = try #require(try parser.nextFrame())  // `first` is still held here
+        #expect(first.payload == ByteBuffer(repeating: 1, count: 100))
+        #expect(second.payload == ByteBuffer(repeating: 2, count: 100))
+        #expect(second.payload.withUnsafeReadableBytes { UInt(bitPattern: $0.baseAddress) } == inputAddress + 106 + 106)
+        #expect(try parser.nextHeader()?.opcode == .text)
+        #expect(parser.unmaskArrivedPayload() == ByteBuffer(string: "part"))
+        parser.append(ByteBuffer(bytes: [0x69 ^ 0xC1, 0x61 ^ 0xC2, 0x6C ^ 0xC3]))
+        #expect(parser.readPayload() == ByteBuffer(string: "partial"))
+    }
+
     @Test func randomizedRoundTripsWithRandomSplits() throws {
         var generator = SeededGenerator(seed: 6455)
         var sizes = [0, 1, 125, 126, 127, 65535, 65536, 70000]
