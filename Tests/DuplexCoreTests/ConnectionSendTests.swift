@@ -67,19 +67,24 @@ import Testing
 
     @Test func roundTripBetweenTwoConnections() throws {
         var generator = SeededGenerator(seed: 42)
-        var client = WebSocketConnection(role: .client, maskingKeys: .fixed(0xA1B2_C3D4))
+        var configuration = ConnectionConfiguration()
+        configuration.fragmentSize = 1000
+        var client = WebSocketConnection(role: .client, configuration: configuration, maskingKeys: .fixed(0xA1B2_C3D4))
         var server = WebSocketConnection(role: .server)
-        for size in [0, 125, 126, 65535, 65536, 70000] {
+        var expected: [ConnectionEvent] = []
+        for size in [0, 1, 125, 126, 65535, 65536, 70000, 3, 999, 1000, 1001, 4097] {
             let payload = ByteBuffer(bytes: (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) })
             try client.send(.binary, payload: payload)
-            let outbound = client.takeOutbound()
-            var wire = try #require(outbound)
-            var events: [ConnectionEvent] = []
-            while wire.readableBytes > 0 {
-                server.receive(wire.readSlice(length: Int.random(in: 1...wire.readableBytes, using: &generator))!)
-                while let event = server.nextEvent() { events.append(event) }
-            }
-            #expect(events == [.binary(payload)], "size \(size)")
+            try client.ping(ByteBuffer(string: "\(size)"))
+            expected += [.binary(payload), .ping(ByteBuffer(string: "\(size)"))]
         }
+        let outbound = client.takeOutbound()
+        var wire = try #require(outbound)
+        var events: [ConnectionEvent] = []  // held while later frames are parsed
+        while wire.readableBytes > 0 {
+            server.receive(wire.readSlice(length: Int.random(in: 1...min(9000, wire.readableBytes), using: &generator))!)
+            while let event = server.nextEvent() { events.append(event) }
+        }
+        #expect(events == expected)
     }
 }
