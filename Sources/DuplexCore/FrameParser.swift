@@ -96,7 +96,9 @@ public struct FrameParser {
     /// ``pendingHeader``; `nil` when more bytes are needed.
     public mutating func readPayload() -> ByteBuffer? {
         guard let header = pendingHeader, buffer.readableBytes >= header.payloadLength else { return nil }
-        scan.unmaskAll(in: &buffer)
+        if role == .server {  // a client's frames are never masked: nothing to unmask ahead
+            scan.unmaskAll(in: &buffer)
+        }
         pendingHeader = nil
         return buffer.readSlice(length: header.payloadLength)
     }

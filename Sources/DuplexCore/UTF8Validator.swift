@@ -45,7 +45,13 @@ public struct UTF8Validator: Sendable, Hashable {
                     if words & Self.highBits != 0 { break }
                     index &+= 16
                 }
-                while index &+ 8 <= count, (base + index).loadUnaligned(as: UInt64.self) & Self.highBits == 0 {
+                while index &+ 8 <= count {
+                    let high = UInt64(littleEndian: (base + index).loadUnaligned(as: UInt64.self)) & Self.highBits
+                    if high != 0 {
+                        // Jump straight to the first non-ASCII byte of the word.
+                        index &+= high.trailingZeroBitCount &>> 3
+                        break
+                    }
                     index &+= 8
                 }
                 guard index < count else { return true }
