@@ -24,8 +24,9 @@ public struct SessionConfiguration: Sendable {
     public var inboundHighWatermark: Int = 16
     /// Buffered messages at or below which reading resumes. Default 4.
     public var inboundLowWatermark: Int = 4
-    /// Bytes that may be queued for a peer that is not reading (beyond the channel's write-buffer
-    /// high watermark of 64 KiB) before the connection is failed with 1008. Default 64 MiB.
+    /// Bytes that may wait in the channel's write buffer for a peer that is not reading: a write
+    /// made while the channel is unwritable that would take the buffer past this fails the
+    /// connection with 1008. Default 64 MiB.
     public var maxQueuedOutboundBytes: Int = 64 << 20
 
     /// The defaults.

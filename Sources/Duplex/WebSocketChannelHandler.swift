@@ -33,7 +33,6 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var readPending = false
     private var ignoresBackpressure = false
     private var writabilityWaiters: [EventLoopPromise<Void>] = []
-    private var bytesQueuedWhileUnwritable = 0
     private var localFailure: CloseStatus?
     private var transportClosing = false
     /// While the HTTP handlers are still being removed, bytes stay queued in the connection (an
@@ -111,7 +110,6 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            bytesQueuedWhileUnwritable = 0
             let waiters = writabilityWaiters
             writabilityWaiters.removeAll()
             for waiter in waiters { waiter.succeed() }
@@ -281,8 +279,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func writeOutbound() {
         guard !writesHeld, let context, let bytes = connection.takeOutbound() else { return }
         if !context.channel.isWritable {
-            bytesQueuedWhileUnwritable += bytes.readableBytes
-            if bytesQueuedWhileUnwritable > session.maxQueuedOutboundBytes {
+            let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            if queued + bytes.readableBytes > session.maxQueuedOutboundBytes {
                 fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
                 return
             }

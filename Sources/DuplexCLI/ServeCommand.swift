@@ -9,8 +9,8 @@ import Glibc
 import Darwin
 #endif
 
-/// `duplex serve`: an echo server on `/echo` and `/`, with permessage-deflate, until SIGINT or
-/// SIGTERM (which shut it down gracefully).
+/// `duplex serve`: an echo server on `/echo` and `/`, with permessage-deflate, that also serves the
+/// browser demo's page to plain GETs, until SIGINT or SIGTERM (which shut it down gracefully).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -52,6 +52,8 @@ struct ServeCommand: AsyncParsableCommand {
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem))
             )
         }
+        let pages = try DemoPages()
+        configuration.httpHandler = { pages.respond(to: $0) }
         let server = WebSocketServer(configuration: configuration)
         let address = try await server.bind()
         let scheme = configuration.tls == nil ? "ws" : "wss"
