@@ -51,6 +51,12 @@ public final class WebSocket: Sendable {
         try await handler.flatSubmit { $0.sendWhenWritable(message) }.get()
     }
 
+    /// Queues a message without waiting for the peer to keep up (see ``WebSocketTopics``); dropped
+    /// when the connection is closing.
+    func enqueue(_ message: WebSocketMessage) {
+        handler.onLoop { try? $0.send(message) }
+    }
+
     /// Sends a text message.
     public func send(text: String) async throws {
         try await send(.text(text))
