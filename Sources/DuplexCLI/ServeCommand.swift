@@ -10,7 +10,8 @@ import Darwin
 #endif
 
 /// `duplex serve`: an echo server on `/echo` and `/`, with permessage-deflate, that also serves the
-/// browser demo's page to plain GETs, until SIGINT or SIGTERM (which shut it down gracefully).
+/// browser demo (its page to plain GETs, its chat on `/chat`), until SIGINT or SIGTERM (which shut
+/// it down gracefully).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -74,6 +75,11 @@ struct ServeCommand: AsyncParsableCommand {
                 for await message in ws.messages { try await ws.send(message) }
             }
         }
-        try await server.run(router: WebSocketRouter().adding("/", echo).adding("/echo", echo))
+        let chat = ChatRoom()
+        let router = WebSocketRouter()
+            .adding("/", echo)
+            .adding("/echo", echo)
+            .adding("/chat") { request in .accept { ws in try await chat.serve(request, ws) } }
+        try await server.run(router: router)
     }
 }
