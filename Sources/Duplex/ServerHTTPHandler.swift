@@ -21,18 +21,23 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let configuration: WebSocketServerConfiguration
     private let decoder: any RemovableChannelHandler
     private let submit: @Sendable (IncomingRequest) -> Bool
+    private let isOverCapacity: Bool
     private var state = State.awaitingHead
     private var context: ChannelHandlerContext?
     private var handshakeTimer: Scheduled<Void>?
 
     /// `submit` queues a request for a decision; it returns `false` when the server is shutting down.
+    /// A connection past the server's connection limit (`isOverCapacity`) gets 503 once its request
+    /// head is read.
     init(
         configuration: WebSocketServerConfiguration,
         decoder: any RemovableChannelHandler,
+        isOverCapacity: Bool = false,
         submit: @escaping @Sendable (IncomingRequest) -> Bool
     ) {
         self.configuration = configuration
         self.decoder = decoder
+        self.isOverCapacity = isOverCapacity
         self.submit = submit
     }
 
@@ -84,6 +89,12 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func handle(_ request: HandshakeRequest, context: ChannelHandlerContext) {
+        if isOverCapacity {
+            writeAndClose(
+                HandshakeResponse(status: .serviceUnavailable, body: "server at its connection limit\n"),
+                context: context)
+            return
+        }
         if let httpHandler = configuration.httpHandler,
             !request.headers.containsToken("websocket", name: "Upgrade")
         {

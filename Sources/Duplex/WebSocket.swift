@@ -140,9 +140,13 @@ extension WebSocket {
         extensions: [any NegotiatedExtension],
         eventHandler: (any WebSocketEventHandler)?
     ) -> (WebSocketChannelHandler, WebSocket?) {
+        // The channel handler answers pings itself, so that a peer that floods pings without
+        // reading gets only the latest one answered.
+        var protocolConfiguration = session.connection
+        protocolConfiguration.automaticPong = false
         let connection = WebSocketConnection(
             role: role,
-            configuration: session.connection,
+            configuration: protocolConfiguration,
             extensions: extensions.map { $0.makeExtension(role: role) }
         )
         let closeStatus = NIOLockedValueBox<CloseStatus?>(nil)

@@ -39,6 +39,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// HTTP handler in the pipeline would not accept them); see ``releaseWrites()``.
     private var writesHeld = true
     private var closeWhenReleased = false
+    /// The latest ping received while the channel was not writable, answered once it is; earlier
+    /// ones are not answered (RFC 6455 §5.5.3 allows answering only the most recent ping).
+    private var unansweredPing: ByteBuffer?
 
     private var closeTimer: Scheduled<Void>?
     private var keepaliveTimer: Scheduled<Void>?
@@ -110,6 +113,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
+            if let payload = unansweredPing {
+                unansweredPing = nil
+                try? connection.pong(payload)
+                writeOutboundAndFlush()
+            }
             let waiters = writabilityWaiters
             writabilityWaiters.removeAll()
             for waiter in waiters { waiter.succeed() }
@@ -238,8 +246,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 deliver(.text(String(buffer: bytes)))
             case .binary(let bytes):
                 deliver(.binary(bytes))
-            case .ping:
-                break
+            case .ping(let payload):
+                answer(ping: payload)
             case .pong(let payload):
                 pongDeadline?.cancel()
                 pongDeadline = nil
@@ -255,6 +263,18 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 finishStream()
                 armCloseTimer()
             }
+        }
+    }
+
+    /// Answers a ping when automatic pongs are on: at once while the channel is writable, else
+    /// later, keeping only the latest, so that a ping flood from a peer that does not read queues
+    /// at most one pong.
+    private func answer(ping payload: ByteBuffer) {
+        guard session.connection.automaticPong else { return }
+        if context?.channel.isWritable ?? false {
+            try? connection.pong(payload)
+        } else {
+            unansweredPing = payload
         }
     }
 

@@ -50,6 +50,12 @@ public final class WebSocketServer: Sendable {
         state.withLockedValue { $0.listener?.localAddress }
     }
 
+    /// The connections open now (from accept until closed), not counting those refused past
+    /// ``WebSocketServerConfiguration/maxConnections``.
+    public var connectionCount: Int {
+        state.withLockedValue { $0.connections.count }
+    }
+
     /// Starts listening, if not yet listening, and returns the bound address. Connections that
     /// arrive before ``run(_:)`` wait for it.
     @discardableResult
@@ -137,6 +143,13 @@ public final class WebSocketServer: Sendable {
             _ = incoming.respond(.reject(HandshakeResponse(status: .forbidden, body: "origin not allowed\n")))
             return
         }
+        if let required = configuration.requiredSubprotocols,
+            !upgrade.subprotocols.contains(where: required.contains)
+        {
+            let body = "no supported subprotocol offered; expected one of: \(required.joined(separator: ", "))\n"
+            _ = incoming.respond(.reject(HandshakeResponse(status: .badRequest, body: body)))
+            return
+        }
         switch await decide(upgrade).kind {
         case .reject(let response):
             _ = incoming.respond(.reject(response))
@@ -151,17 +164,23 @@ public final class WebSocketServer: Sendable {
     }
 
     private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?) throws {
-        let accepted = state.withLockedValue { state in
-            guard state.shutdownDone == nil else { return false }
+        let limit = configuration.maxConnections
+        let admission = state.withLockedValue { state -> Admission in
+            guard state.shutdownDone == nil else { return .shuttingDown }
+            guard state.connections.count < limit else { return .overCapacity }
             state.connections[ObjectIdentifier(channel)] = channel
-            return true
+            return .admitted
         }
-        guard accepted else {
+        switch admission {
+        case .shuttingDown:
             channel.close(promise: nil)
             return
-        }
-        channel.closeFuture.whenComplete { [state] _ in
-            _ = state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+        case .admitted:
+            channel.closeFuture.whenComplete { [state] _ in
+                _ = state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+            }
+        case .overCapacity:
+            break
         }
         let pipeline = channel.pipeline.syncOperations
         if let sslContext {
@@ -172,11 +191,20 @@ public final class WebSocketServer: Sendable {
         try pipeline.addHandlers([
             RequestHeadLimiter(limit: configuration.maxRequestHeadSize),
             decoder,
-            ServerHTTPHandler(configuration: configuration, decoder: decoder) { incoming in
+            ServerHTTPHandler(
+                configuration: configuration, decoder: decoder, isOverCapacity: admission == .overCapacity
+            ) { incoming in
                 if case .enqueued = sink.yield(incoming) { return true }
                 return false
             },
         ])
+    }
+
+    /// Whether a new connection is served.
+    private enum Admission {
+        case admitted
+        case overCapacity
+        case shuttingDown
     }
 
     /// Starts the graceful shutdown once; the future completes when every connection is closed.

@@ -38,6 +38,12 @@ public struct WebSocketServerConfiguration: Sendable {
     public var shutdownGracePeriod: TimeAmount = .seconds(10)
     /// The listen backlog. Default 256.
     public var backlog: Int = 256
+    /// The most connections served at once (from accept until closed); a connection past it is
+    /// answered 503 after its request head is read, and closed. Default 16 384.
+    public var maxConnections: Int = 16_384
+    /// When set, a handshake must offer at least one of these subprotocols; one that offers none is
+    /// refused with 400 before the application is asked. Default `nil` (no requirement).
+    public var requiredSubprotocols: [String]? = nil
 
     /// Listens on `host` and `port` (0 picks a free port).
     public init(host: String = "127.0.0.1", port: Int = 8080) {

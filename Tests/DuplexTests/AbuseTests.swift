@@ -1,0 +1,137 @@
+import Duplex
+import NIOCore
+import Testing
+
+/// Hostile peers over real sockets: floods, absurd lengths, handshakes the server must refuse.
+@Suite("Abusive peers")
+struct AbuseTests {
+    @Test func pingFloodFromAPeerThatDoesNotReadQueuesOnlyTheLatestPong() async throws {
+        try await ServerHarness.with(configure: { $0.session.maxQueuedOutboundBytes = 1 << 20 }) { _, port in
+            let client = try await RawWebSocketClient.connect(port: port, autoRead: false)
+            try await client.write(Array(handshakeRequest().utf8))
+            // 200 000 pings of 125 bytes: 25 MB of pongs if each were answered, far past the
+            // kernel's buffers and the 1 MiB cap.
+            let pings = 200_000
+            var batch: [UInt8] = []
+            for index in 0..<pings {
+                batch += clientFrame(opcode: 0x9, payload: pingPayload(index))
+                if batch.count > 1 << 20 || index == pings - 1 {
+                    try await client.write(batch)
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            client.startReading()
+            #expect(statusCode(try await client.waitForHead()) == 101)
+            let last = pingPayload(pings - 1)
+            var frames: [ServerFrame] = []
+            for _ in 0..<100 {
+                frames = client.frames()
+                if frames.last?.payload == last { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(frames.last == ServerFrame(opcode: 0xA, isFinal: true, payload: last))
+            #expect(frames.allSatisfy { $0.opcode == 0xA })
+            #expect(frames.count < pings / 2)
+            #expect(!client.isClosed)
+            await client.close()
+        }
+    }
+
+    @Test func bytesAfterACloseFrameAreIgnored() async throws {
+        try await ServerHarness.with { _, port in
+            let client = try await RawWebSocketClient.upgraded(port: port)
+            var flood = clientClose(code: 1000)
+            for _ in 0..<1_000 {
+                flood += clientClose(code: 1001)
+                flood += clientFrame(opcode: 0x1, payload: Array("after close".utf8))
+                flood += clientFrame(opcode: 0x9)
+            }
+            try await client.write(flood)
+            try await client.waitForClose()
+            #expect(client.frames() == [ServerFrame(opcode: 0x8, isFinal: true, payload: [0x03, 0xE8])])
+        }
+    }
+
+    @Test func aMillionOneByteFragmentsMakeOneMessage() async throws {
+        try await ServerHarness.with(configure: { $0.extensions = [] }) { _, port in
+            let client = try await RawWebSocketClient.upgraded(port: port)
+            let count = 1_000_000
+            var bytes = clientFrame(opcode: 0x2, payload: [0], isFinal: false)
+            bytes.reserveCapacity(count * 7)
+            for index in 1..<count {
+                bytes += clientFrame(opcode: 0x0, payload: [UInt8(truncatingIfNeeded: index)], isFinal: index == count - 1)
+            }
+            let started = ContinuousClock.now
+            try await client.write(bytes)
+            try await client.waitForFrames(timeout: .seconds(60)) { !$0.isEmpty }
+            let elapsed = ContinuousClock.now - started
+            let echoed = client.frames()
+            #expect(echoed.count == 1)
+            #expect(echoed.first?.payload.count == count)
+            #expect(echoed.first?.payload.last == UInt8(truncatingIfNeeded: count - 1))
+            // Linear work: a quadratic assembler would take minutes here.
+            #expect(elapsed < .seconds(60))
+            await client.close()
+        }
+    }
+
+    @Test func fragmentFloodPastMaxMessageSizeIsClosedWith1009() async throws {
+        try await ServerHarness.with(configure: { $0.session.connection.maxMessageSize = 10_000 }) { _, port in
+            let client = try await RawWebSocketClient.upgraded(port: port)
+            var bytes = clientFrame(opcode: 0x2, payload: [0], isFinal: false)
+            for _ in 0..<100_000 { bytes += clientFrame(opcode: 0x0, payload: [1], isFinal: false) }
+            try? await client.write(bytes)
+            try await client.waitForFrames { $0.last?.closeCode == 1009 }
+            try await client.waitForClose()
+        }
+    }
+
+    @Test(arguments: [
+        [0x80, 0, 0, 0, 0, 0, 0, 0] as [UInt8],  // top bit set
+        [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF],
+    ])
+    func sixtyFourBitLengthWithTheTopBitSetIsClosedWith1002(length: [UInt8]) async throws {
+        try await ServerHarness.with { server, port in
+            let client = try await RawWebSocketClient.upgraded(port: port)
+            try await client.write([0x82, 0x80 | 127] + length + [0, 0, 0, 0])
+            try await client.waitForFrames { $0.last?.closeCode == 1002 }
+            try await client.waitForClose()
+            // The server is still up and serving.
+            let echoed = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                try await ws.send(text: "still up")
+                var iterator = ws.messages.makeAsyncIterator()
+                return await iterator.next()
+            }
+            #expect(echoed == .text("still up"))
+        }
+    }
+
+    @Test func crossSiteHandshakeIsRefusedWith403() async throws {
+        try await ServerHarness.with { _, port in
+            let answer = try await RawTCP.exchange(
+                port: port, sending: handshakeRequest(extraHeaders: "Origin: https://evil.example\r\n"))
+            #expect(statusCode(answer) == 403)
+            #expect(answer.hasSuffix("origin not allowed\n"))
+        }
+    }
+
+    @Test func handshakeOfferingNoRequiredSubprotocolIsRefusedWith400() async throws {
+        try await ServerHarness.with(configure: { $0.requiredSubprotocols = ["chat.v2", "chat.v1"] }) { _, port in
+            let none = try await RawTCP.exchange(port: port, sending: handshakeRequest())
+            #expect(statusCode(none) == 400)
+            #expect(none.hasSuffix("no supported subprotocol offered; expected one of: chat.v2, chat.v1\n"))
+            let other = try await RawTCP.exchange(
+                port: port, sending: handshakeRequest(extraHeaders: "Sec-WebSocket-Protocol: mqtt\r\n"))
+            #expect(statusCode(other) == 400)
+            let offered = try await RawTCP.exchange(
+                port: port, sending: handshakeRequest(extraHeaders: "Sec-WebSocket-Protocol: mqtt, chat.v1\r\n"))
+            #expect(statusCode(offered) == 101)
+        }
+    }
+}
+
+/// A 125-byte ping payload that starts with `index`.
+private func pingPayload(_ index: Int) -> [UInt8] {
+    (0..<4).map { UInt8(truncatingIfNeeded: index >> ($0 * 8)) } + [UInt8](repeating: 0x70, count: 121)
+}

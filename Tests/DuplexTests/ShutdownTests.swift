@@ -1,0 +1,60 @@
+import Duplex
+import NIOConcurrencyHelpers
+import Testing
+
+@Suite("Shutdown under load")
+struct ShutdownTests {
+    @Test func everyMessageSentBeforeShutdownReachesItsClientAndClientsSee1001() async throws {
+        let sent = NIOLockedValueBox(0)
+        let echoCounting: @Sendable (UpgradeRequest) async -> UpgradeDecision = { _ in
+            .accept { ws in
+                for await message in ws.messages {
+                    do {
+                        try await ws.send(message)
+                        sent.withLockedValue { $0 += 1 }
+                    } catch {
+                        break
+                    }
+                }
+            }
+        }
+        let clients = 20
+        let results = try await ServerHarness.with(decide: echoCounting) { server, port in
+            try await withThrowingTaskGroup(of: (Int, CloseStatus?).self) { group in
+                for _ in 0..<clients {
+                    group.addTask { try await sendUntilClosed(port: port) }
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                await server.shutdown()
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+        }
+        let received = results.reduce(0) { $0 + $1.0 }
+        #expect(received > clients)
+        #expect(received == sent.withLockedValue { $0 })
+        #expect(results.allSatisfy { $0.1?.code == .goingAway })
+    }
+}
+
+/// Sends a message every 2 ms until the connection closes; returns the echoes received and the
+/// close status.
+private func sendUntilClosed(port: Int) async throws -> (Int, CloseStatus?) {
+    try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+        let sender = Task {
+            var index = 0
+            while true {
+                do {
+                    try await ws.send(text: "message \(index)")
+                } catch {
+                    return
+                }
+                index += 1
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+        }
+        var received = 0
+        for await _ in ws.messages { received += 1 }
+        sender.cancel()
+        return (received, ws.closeStatus)
+    }
+}
