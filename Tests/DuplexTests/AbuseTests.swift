@@ -54,7 +54,7 @@ struct AbuseTests {
     }
 
     @Test func aMillionOneByteFragmentsMakeOneMessage() async throws {
-        try await ServerHarness.with(configure: { $0.extensions = [] }) { _, port in
+        try await ServerHarness.with { _, port in
             let client = try await RawWebSocketClient.upgraded(port: port)
             let count = 1_000_000
             var bytes = clientFrame(opcode: 0x2, payload: [0], isFinal: false)

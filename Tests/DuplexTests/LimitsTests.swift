@@ -89,7 +89,8 @@ struct LimitsTests {
             // 8 MiB of zeros compresses to a few KiB: a small frame that inflates past the limit.
             let status = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
                 #expect(!ws.extensions.isEmpty)
-                try await ws.send(binary: ByteBuffer(repeating: 0, count: 8 << 20))
+                // The server may close before the send returns.
+                try? await ws.send(binary: ByteBuffer(repeating: 0, count: 8 << 20))
                 for await _ in ws.messages {}
                 return ws.closeStatus
             }

@@ -116,7 +116,7 @@ final class RawWebSocketClient: Sendable {
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var bytes = unwrapInboundIn(data)
-            received.withLockedValue { $0.writeBuffer(&bytes) }
+            _ = received.withLockedValue { $0.writeBuffer(&bytes) }
         }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -19,26 +19,30 @@ struct ShutdownTests {
             }
         }
         let clients = 20
+        let echoed = NIOLockedValueBox(0)
         let results = try await ServerHarness.with(decide: echoCounting) { server, port in
             try await withThrowingTaskGroup(of: (Int, CloseStatus?).self) { group in
                 for _ in 0..<clients {
-                    group.addTask { try await sendUntilClosed(port: port) }
+                    group.addTask { try await sendUntilClosed(port: port, counting: echoed) }
                 }
-                try await Task.sleep(for: .milliseconds(500))
+                // Shut down in full flow: every client connected and many echoes under way.
+                #expect(try await eventually(timeout: .seconds(20)) { echoed.withLockedValue { $0 } >= clients * 20 })
                 await server.shutdown()
-                return try await group.reduce(into: []) { $0.append($1) }
+                var results: [(Int, CloseStatus?)] = []
+                for try await result in group { results.append(result) }
+                return results
             }
         }
         let received = results.reduce(0) { $0 + $1.0 }
-        #expect(received > clients)
+        #expect(received >= clients * 20)
         #expect(received == sent.withLockedValue { $0 })
         #expect(results.allSatisfy { $0.1?.code == .goingAway })
     }
 }
 
-/// Sends a message every 2 ms until the connection closes; returns the echoes received and the
-/// close status.
-private func sendUntilClosed(port: Int) async throws -> (Int, CloseStatus?) {
+/// Sends a message every 2 ms until the connection closes; returns the echoes received (also added
+/// to `echoed` as they arrive) and the close status.
+private func sendUntilClosed(port: Int, counting echoed: NIOLockedValueBox<Int>) async throws -> (Int, CloseStatus?) {
     try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
         let sender = Task {
             var index = 0
@@ -53,7 +57,10 @@ private func sendUntilClosed(port: Int) async throws -> (Int, CloseStatus?) {
             }
         }
         var received = 0
-        for await _ in ws.messages { received += 1 }
+        for await _ in ws.messages {
+            received += 1
+            echoed.withLockedValue { $0 += 1 }
+        }
         sender.cancel()
         return (received, ws.closeStatus)
     }
