@@ -1,5 +1,4 @@
 import DuplexCore
-import NIOCore
 
 /// Fuzzes the `Sec-WebSocket-Extensions` parser and permessage-deflate negotiation on its output.
 ///

@@ -1,26 +1,23 @@
 /// The bytes of one fuzz input, read from the front: a few leading bytes choose the scenario, the
 /// rest is the data under test.
-public struct FuzzInput {
+struct FuzzInput {
     private let bytes: [UInt8]
     private var position = 0
 
     /// Copies the input libFuzzer hands over.
-    public init(_ data: UnsafePointer<UInt8>, count: Int) {
+    init(_ data: UnsafePointer<UInt8>, count: Int) {
         bytes = Array(UnsafeBufferPointer(start: data, count: count))
     }
 
-    /// Wraps bytes already in memory.
-    public init(_ bytes: [UInt8]) { self.bytes = bytes }
-
     /// The next byte, or 0 once the input is exhausted (so that short inputs pick the defaults).
-    public mutating func takeByte() -> UInt8 {
+    mutating func takeByte() -> UInt8 {
         guard position < bytes.count else { return 0 }
         defer { position += 1 }
         return bytes[position]
     }
 
     /// Everything not taken yet.
-    public var remaining: ArraySlice<UInt8> { bytes[min(position, bytes.count)...] }
+    var remaining: ArraySlice<UInt8> { bytes[min(position, bytes.count)...] }
 }
 
 /// Chunk sizes for splitting a byte stream, derived from one input byte: its low three bits pick
