@@ -1,24 +1,25 @@
 import Duplex
 import NIOCore
+import NIOPosix
 import Testing
 
 /// Hostile peers over real sockets: floods, absurd lengths, handshakes the server must refuse.
 @Suite("Abusive peers")
 struct AbuseTests {
     @Test func pingFloodFromAPeerThatDoesNotReadQueuesOnlyTheLatestPong() async throws {
-        try await ServerHarness.with(configure: { $0.session.maxQueuedOutboundBytes = 1 << 20 }) { _, port in
+        try await withFloodServer(configure: { $0.session.maxQueuedOutboundBytes = 1 << 20 }) { port in
             let client = try await RawWebSocketClient.connect(port: port, autoRead: false)
             try await client.write(Array(handshakeRequest().utf8))
             // 200 000 pings of 125 bytes: 25 MB of pongs if each were answered, far past the
             // kernel's buffers and the 1 MiB cap.
             let pings = 200_000
-            var batch: [UInt8] = []
-            for index in 0..<pings {
-                batch += clientFrame(opcode: 0x9, payload: pingPayload(index))
-                if batch.count > 1 << 20 || index == pings - 1 {
-                    try await client.write(batch)
-                    batch.removeAll(keepingCapacity: true)
-                }
+            let perBatch = 8_000
+            for first in stride(from: 0, to: pings, by: perBatch) {
+                try await client.write(repeatedFrames(count: perBatch, template: clientFrame(opcode: 0x9, payload: pingPayload(0))) { frame, index in
+                    withUnsafeBytes(of: UInt32(first + index).littleEndian) {
+                        UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(frame)[6..<10]).copyBytes(from: $0)
+                    }
+                })
             }
             try await Task.sleep(for: .milliseconds(300))
             client.startReading()
@@ -54,13 +55,14 @@ struct AbuseTests {
     }
 
     @Test func aMillionOneByteFragmentsMakeOneMessage() async throws {
-        try await ServerHarness.with { _, port in
+        try await withFloodServer { port in
             let client = try await RawWebSocketClient.upgraded(port: port)
             let count = 1_000_000
-            var bytes = clientFrame(opcode: 0x2, payload: [0], isFinal: false)
-            bytes.reserveCapacity(count * 7)
-            for index in 1..<count {
-                bytes += clientFrame(opcode: 0x0, payload: [UInt8(truncatingIfNeeded: index)], isFinal: index == count - 1)
+            let bytes = repeatedFrames(count: count, template: clientFrame(opcode: 0x0, payload: [0], isFinal: false)) {
+                frame, index in
+                if index == 0 { frame[0] = 0x02 }  // binary, not final
+                if index == count - 1 { frame[0] = 0x80 }  // final continuation
+                frame[6] = UInt8(truncatingIfNeeded: index)
             }
             let started = ContinuousClock.now
             try await client.write(bytes)
@@ -129,6 +131,45 @@ struct AbuseTests {
             #expect(statusCode(offered) == 101)
         }
     }
+}
+
+/// Runs an echo server on its own event loop thread, without keepalive pings, while `body` runs:
+/// a flood keeps its loop busy for seconds, which must neither delay the servers of tests running
+/// at the same time nor show up as a server ping among the frames counted.
+private func withFloodServer(
+    configure: (inout WebSocketServerConfiguration) -> Void = { _ in },
+    _ body: (Int) async throws -> Void
+) async throws {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    var configuration = WebSocketServerConfiguration(host: "127.0.0.1", port: 0)
+    configuration.session.pingInterval = nil
+    configure(&configuration)
+    let server = WebSocketServer(configuration: configuration, eventLoopGroup: group)
+    let port = try await server.bind().port!
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await server.run(ServerHarness.echo) }
+        defer { tasks.cancelAll() }
+        try await body(port)
+        await server.shutdown()
+    }
+    try await group.shutdownGracefully()
+}
+
+/// `count` copies of the frame `template`, each adjusted by `adjust` (given the frame's bytes and
+/// its index), built in one buffer: fast enough in debug builds for a million frames.
+private func repeatedFrames(
+    count: Int, template: [UInt8], adjust: (UnsafeMutableBufferPointer<UInt8>, Int) -> Void
+) -> [UInt8] {
+    var bytes = [UInt8](repeating: 0, count: count * template.count)
+    bytes.withUnsafeMutableBufferPointer { buffer in
+        for index in 0..<count {
+            let start = index * template.count
+            let frame = UnsafeMutableBufferPointer(rebasing: buffer[start..<(start + template.count)])
+            UnsafeMutableRawBufferPointer(frame).copyBytes(from: template)
+            adjust(frame, index)
+        }
+    }
+    return bytes
 }
 
 /// A 125-byte ping payload that starts with `index`.
