@@ -46,6 +46,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var closeTimer: Scheduled<Void>?
     private var keepaliveTimer: Scheduled<Void>?
     private var pongDeadline: Scheduled<Void>?
+    /// The number of the keepalive ping waiting for its pong, if any. A pong clears it rather than
+    /// cancelling the deadline: NIO's `Scheduled.cancel` scans every task of the loop, which with
+    /// thousands of connections made each pong cost O(connections) (found by scripts/soak).
+    private var awaitedKeepalive: Int?
+    private var keepalivesSent = 0
     private var idleTimer: Scheduled<Void>?
     private var lastReceived = NIODeadline.now()
 
@@ -249,8 +254,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             case .ping(let payload):
                 answer(ping: payload)
             case .pong(let payload):
-                pongDeadline?.cancel()
-                pongDeadline = nil
+                awaitedKeepalive = nil
                 if case .handler(let handler) = consumer {
                     handler.onPong(payload, sender: WebSocketLoopSender(handler: self))
                 }
@@ -366,14 +370,18 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func sendKeepalivePing() {
-        guard connection.state == .open, pongDeadline == nil else { return }
+        guard connection.state == .open, awaitedKeepalive == nil else { return }
         do {
             try connection.ping()
         } catch {
             return
         }
         writeOutboundAndFlush()
+        keepalivesSent += 1
+        let number = keepalivesSent
+        awaitedKeepalive = number
         pongDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.pongTimeout) { [self] in
+            guard awaitedKeepalive == number else { return }
             fail(with: CloseStatus(code: .internalError, reason: "keepalive ping timeout"))
         }
     }
