@@ -7,10 +7,8 @@ import Testing
 /// keeps no channel or file descriptor.
 @Suite("Peer faults", .serialized)
 struct FaultTests {
-    /// How many times each fault is repeated: a leak of one descriptor per connection would show
-    /// well above the slack that other tests running at the same time may add.
+    /// How many times each fault is repeated.
     static let rounds = 40
-    static let descriptorSlack = 16
 
     @Test func peerVanishesMidHandshake() async throws {
         try await expectNoLeak { server, port, _ in
@@ -65,14 +63,13 @@ struct FaultTests {
     }
 
     /// Runs `fault` ``rounds`` times against a server whose connections report their end to a
-    /// ``CloseLog``, then checks that the server's connection count returns to 0 and this process's
-    /// descriptor count to its baseline.
+    /// ``CloseLog``, then checks that the server's connection count returns to 0 and that this
+    /// process holds no descriptor of a socket to or from the server's port.
     private func expectNoLeak(
         _ fault: (WebSocketServer, Int, CloseLog) async throws -> Void
     ) async throws {
         let ended = CloseLog()
-        let baseline = openFileDescriptorCount()
-        try await ServerHarness.with(
+        let port = try await ServerHarness.with(
             configure: { $0.handshakeTimeout = .seconds(2) },
             decide: { _ in .accept(eventHandler: { CloseRecorder(log: ended) }) }
         ) { server, port in
@@ -80,11 +77,10 @@ struct FaultTests {
                 try await fault(server, port, ended)
             }
             #expect(try await eventually { server.connectionCount == 0 })
+            return port
         }
-        let settled = try await eventually {
-            openFileDescriptorCount() <= baseline + Self.descriptorSlack
-        }
-        #expect(settled, "descriptors: \(baseline) before, \(openFileDescriptorCount()) after")
+        let released = try await eventually { openSocketDescriptors(port: port) == 0 }
+        #expect(released, "socket descriptors still open: \(openSocketDescriptors(port: port))")
     }
 }
 

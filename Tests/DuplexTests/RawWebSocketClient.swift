@@ -196,9 +196,27 @@ func clientClose(code: UInt16 = 1000) -> [UInt8] {
     clientFrame(opcode: 0x8, payload: [UInt8(code >> 8), UInt8(code & 0xFF)])
 }
 
-/// The number of file descriptors this process has open.
-func openFileDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// The number of this process's file descriptors (`/proc/self/fd`) that are TCP sockets, other than
+/// listeners, with `port` at either end: the connections of one test server, server and client side,
+/// whatever other tests running at the same time hold open.
+func openSocketDescriptors(port: Int) -> Int {
+    var inodes = Set<String>()
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 9, fields[3] != "0A" else { continue }
+            let ports = [fields[1], fields[2]].compactMap { $0.split(separator: ":").last.flatMap { Int($0, radix: 16) } }
+            if ports.contains(port) { inodes.insert(String(fields[9])) }
+        }
+    }
+    let descriptors = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return descriptors.filter { descriptor in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(descriptor)"),
+            target.hasPrefix("socket:[")
+        else { return false }
+        return inodes.contains(String(target.dropFirst(8).dropLast()))
+    }.count
 }
 
 /// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
