@@ -42,7 +42,8 @@ let package = Package(
             dependencies: [
                 "Duplex",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            resources: [.copy("Resources/demo")]
         ),
         .testTarget(
             name: "DuplexCoreTests",
