@@ -94,6 +94,15 @@ def compressible_text(size, seed):
     return " ".join(parts)[:size]
 
 
+def line_bytes(size, seed):
+    """About `size` bytes for one stdin line of a `--binary` client: every byte value below 0x80
+    but LF and CR, mixed with multi-byte UTF-8 (arbitrary non-UTF-8 bytes are not asked of a
+    line-oriented command)."""
+    alphabet = [chr(code) for code in range(128) if code not in (10, 13)] + ["\u00e9", "\u2713", "\U0001F389"]
+    rng = random.Random(seed)
+    return "".join(rng.choice(alphabet) for _ in range(size)).encode()
+
+
 class Peer:
     """A process started for the run (a server, usually), stopped by its PID."""
 

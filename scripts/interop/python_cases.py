@@ -7,7 +7,7 @@ import ssl
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
-from harness import (compressible_text, expect, expect_echoed_lines, expect_same, random_bytes,
+from harness import (compressible_text, expect, expect_echoed_lines, expect_same, line_bytes, random_bytes,
                      run_duplex_connect)
 
 MiB = 1 << 20
@@ -141,7 +141,7 @@ async def server_cases(results, tls_files):
             expect(status != 0, "exit 0 after a 1011 close")
             expect(err.strip() != "", "no error text on stderr")
 
-        binary_lines = [bytes(b for b in random_bytes(5000, seed) if b != 10) for seed in (13, 14)]
+        binary_lines = [line_bytes(5000, seed) for seed in (13, 14)]
         await results.run(f"{name}: text", echo, [b"hello", "h\u00e9llo \u2713 \U0001F389".encode()])
         await results.run(f"{name}: binary", echo, binary_lines, "--binary", binary=True)
         await results.run(f"{name}: 0-byte message", echo, [b"a", b"", b"b"])
