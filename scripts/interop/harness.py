@@ -9,6 +9,7 @@ import select
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 #: Seconds one case may take before it counts as failed.
@@ -39,6 +40,11 @@ class Results:
         else:
             self.failed += 1
             print(f"FAIL {name}: {error}", flush=True)
+
+    def report(self):
+        """Prints the totals; returns the exit status (1 when a case failed)."""
+        print(f"interop: {self.passed} passed, {self.failed} failed", flush=True)
+        return 1 if self.failed else 0
 
     async def run(self, name, coroutine_function, *args, **options):
         """Runs one async case under CASE_TIMEOUT; an exception or a timeout fails it."""
@@ -108,7 +114,9 @@ class Peer:
 
     def __init__(self, argv, env=None):
         self.argv = argv
-        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        # stderr goes to a file: a pipe nobody reads would block a peer that logs a lot
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.stderr, env=env)
 
     def wait_listening(self, timeout=30):
         """Reads the first stdout line, `listening on ws[s]://HOST:PORT`, and returns the port."""
@@ -121,7 +129,8 @@ class Peer:
                 raise CheckFailed(f"{self.argv[0]} printed no 'listening on' line in {timeout} s")
             chunk = os.read(self.process.stdout.fileno(), 1)
             if not chunk:
-                raise CheckFailed(f"{self.argv[0]} exited: {self.stderr_tail()}")
+                self.process.wait()
+                raise CheckFailed(self.exited())
             line += chunk
         match = _LISTENING.search(line.decode(errors="replace"))
         if not match:
@@ -129,12 +138,15 @@ class Peer:
         return int(match.group(3))
 
     def stderr_tail(self):
-        """The end of the process's stderr, once it has exited."""
-        try:
-            _, err = self.process.communicate(timeout=5)
-        except subprocess.TimeoutExpired:
-            return "(still running)"
-        return first_lines(err.decode(errors="replace"))
+        """The start of what the process wrote to stderr (where a crash says what happened)."""
+        self.stderr.seek(0)
+        return first_lines(self.stderr.read().decode(errors="replace"))
+
+    def exited(self):
+        """`None` while the process runs, else a sentence with its status and stderr."""
+        if self.process.poll() is None:
+            return None
+        return f"{os.path.basename(self.argv[0])} exited with status {self.process.returncode}: {self.stderr_tail()}"
 
     def terminate(self, timeout=10):
         """Sends SIGTERM and waits; returns the exit status, or `None` when it had to be killed."""

@@ -25,28 +25,54 @@ async def shutdown_case(server, url):
     expect(status == 0, f"server exit status {status} after SIGTERM (None: killed after 10 s)")
 
 
+class DuplexServers:
+    """`duplex serve` over ws:// and over wss://, restarted when one of them crashed."""
+
+    def __init__(self, cert, key):
+        self.tls_options = ["--tls-cert", cert, "--tls-key", key]
+        self.start()
+
+    def start(self):
+        """Starts both servers and learns their URLs."""
+        command = [DUPLEX, "serve", "--host", "127.0.0.1", "--port", "0"]
+        self.plain, self.secure = Peer(command), Peer(command + self.tls_options)
+        self.url = f"ws://127.0.0.1:{self.plain.wait_listening()}/echo"
+        self.tls_url = f"wss://127.0.0.1:{self.secure.wait_listening()}/echo"
+
+    def check_alive(self, results, after):
+        """Fails a case for each server that exited during `after`, and starts them anew."""
+        crashes = [(name, server.exited()) for name, server in (("ws", self.plain), ("wss", self.secure))]
+        crashes = [(name, crash) for name, crash in crashes if crash]
+        for name, crash in crashes:
+            results.record(f"duplex serve ({name}) still running after the {after} cases", crash)
+        if crashes:
+            self.stop()
+            self.start()
+
+    def stop(self):
+        """Stops both servers by PID."""
+        self.plain.terminate()
+        self.secure.terminate()
+
+
 async def main():
     require_duplex()
     results = Results()
     with tempfile.TemporaryDirectory() as directory:
         cert, key = make_certificate(directory)
-        plain = Peer([DUPLEX, "serve", "--host", "127.0.0.1", "--port", "0"])
-        secure = Peer([DUPLEX, "serve", "--host", "127.0.0.1", "--port", "0", "--tls-cert", cert, "--tls-key", key])
+        servers = DuplexServers(cert, key)
         try:
-            url = f"ws://127.0.0.1:{plain.wait_listening()}/echo"
-            tls_url = f"wss://127.0.0.1:{secure.wait_listening()}/echo"
-            await python_cases.client_cases(results, url, tls_url)
-            await node_cases.client_cases(results, url, tls_url)
-            await websocat_cases.client_cases(results, url, tls_url)
+            for peer in (python_cases, node_cases, websocat_cases):
+                await peer.client_cases(results, servers.url, servers.tls_url)
+                servers.check_alive(results, peer.__name__)
             await python_cases.server_cases(results, (cert, key))
             await node_cases.server_cases(results)
-            await results.run("duplex server: graceful SIGTERM shutdown", shutdown_case, plain, url)
-            await results.run("duplex server (wss): graceful SIGTERM shutdown", shutdown_case, secure, tls_url)
+            await results.run("duplex server: graceful SIGTERM shutdown", shutdown_case, servers.plain, servers.url)
+            await results.run("duplex server (wss): graceful SIGTERM shutdown", shutdown_case,
+                              servers.secure, servers.tls_url)
         finally:
-            plain.terminate()
-            secure.terminate()
-    print(f"interop: {results.passed} passed, {results.failed} failed", flush=True)
-    return 1 if results.failed else 0
+            servers.stop()
+    return results.report()
 
 
 if __name__ == "__main__":
