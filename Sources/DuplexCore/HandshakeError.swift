@@ -18,6 +18,10 @@ public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
     case unexpectedExtension(String)
     /// The server answered with extension parameters the offer did not allow.
     case invalidExtensionResponse(String)
+    /// The server listed the same extension twice.
+    case duplicateExtension(String)
+    /// The response's `Sec-WebSocket-Extensions` header did not follow the RFC 6455 §9.1 grammar.
+    case malformedExtensionHeader(String)
     /// The response was not well-formed HTTP.
     case malformedResponse(String)
 
@@ -40,6 +44,10 @@ public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
             return "server enabled extension '\(name)', which the client did not offer"
         case .invalidExtensionResponse(let detail):
             return "server answered with invalid extension parameters: \(detail)"
+        case .duplicateExtension(let name):
+            return "server enabled extension '\(name)' more than once"
+        case .malformedExtensionHeader(let detail):
+            return "server sent a malformed Sec-WebSocket-Extensions header: \(detail)"
         case .malformedResponse(let detail):
             return "server sent a malformed handshake response: \(detail)"
         }

@@ -24,19 +24,19 @@ public struct HeaderFields: Sendable, Hashable, Sequence, ExpressibleByDictionar
     }
     /// Removes every field named `name` (case-insensitive).
     public mutating func remove(name: String) {
-        fields.removeAll { Self.namesMatch($0.name, name) }
+        fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
     }
 
     /// Every value of the fields named `name` (case-insensitive), in order.
     public subscript(name: String) -> [String] {
-        fields.compactMap { Self.namesMatch($0.name, name) ? $0.value : nil }
+        fields.compactMap { $0.name.equalsIgnoringASCIICase(name) ? $0.value : nil }
     }
     /// The value of the first field named `name` (case-insensitive).
     public func first(name: String) -> String? {
-        fields.first { Self.namesMatch($0.name, name) }?.value
+        fields.first { $0.name.equalsIgnoringASCIICase(name) }?.value
     }
     /// Whether any field is named `name` (case-insensitive).
-    public func contains(name: String) -> Bool { fields.contains { Self.namesMatch($0.name, name) } }
+    public func contains(name: String) -> Bool { fields.contains { $0.name.equalsIgnoringASCIICase(name) } }
 
     /// The comma-separated elements of every field named `name`, trimmed of surrounding
     /// whitespace, empty elements dropped (RFC 9110 §5.6.1).
@@ -47,7 +47,7 @@ public struct HeaderFields: Sendable, Hashable, Sequence, ExpressibleByDictionar
     }
     /// Whether any comma-separated element of the fields named `name` equals `token`, ignoring case.
     public func containsToken(_ token: String, name: String) -> Bool {
-        tokens(name: name).contains { $0.lowercased() == token.lowercased() }
+        tokens(name: name).contains { $0.equalsIgnoringASCIICase(token) }
     }
 
     /// Iterates the fields in order.
@@ -63,9 +63,15 @@ public struct HeaderFields: Sendable, Hashable, Sequence, ExpressibleByDictionar
             hasher.combine(field.value)
         }
     }
+}
 
-    private static func namesMatch(_ a: String, _ b: String) -> Bool {
-        a.utf8.count == b.utf8.count && a.lowercased() == b.lowercased()
+extension StringProtocol {
+    /// Whether the two strings are equal when ASCII letters are compared without case, as HTTP
+    /// compares field names and most tokens. Other characters must match exactly.
+    func equalsIgnoringASCIICase(_ other: some StringProtocol) -> Bool {
+        utf8.elementsEqual(other.utf8) { lhs, rhs in
+            lhs == rhs || (lhs | 0x20 == rhs | 0x20 && (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(lhs | 0x20))
+        }
     }
 }
 

@@ -1,11 +1,88 @@
 /// The server side of the opening handshake (RFC 6455 §4.2).
 ///
-/// CONTRACT STUB — the handshake work fills the bodies; the signatures are what the transport uses.
+/// ```swift
+/// switch ServerHandshake.validate(request) {
+/// case .failure(let rejection): send(rejection.response)
+/// case .success(let upgrade):
+///     let result = upgrade.accept(subprotocol: upgrade.subprotocols.first, extensions: negotiators)
+///     send(result.response)
+/// }
+/// ```
 public enum ServerHandshake {
     /// Validates a request. Returns the upgrade request for the application's decision, or the
     /// error response to send (405, 400, 426 with `Sec-WebSocket-Version: 13`, 505).
+    ///
+    /// The checks, in order:
+    /// 1. the method is `GET`, else 405 with `Allow: GET`;
+    /// 2. the version is HTTP/1.1 or later, else 505 (the handshake needs HTTP/1.1 Upgrade);
+    /// 3. there is exactly one `Host`, else 400;
+    /// 4. `Upgrade` lists `websocket` and `Connection` lists `upgrade`, without regard to case;
+    ///    a request with neither is a plain HTTP request and gets 426 (``HandshakeRejection/upgradeRequired(_:)``),
+    ///    one with only one of them is broken and gets 400;
+    /// 5. `Sec-WebSocket-Version` is exactly `13`, else 426 with `Sec-WebSocket-Version: 13`, checked
+    ///    before the key so that a client speaking another version learns which one to use;
+    /// 6. there is exactly one `Sec-WebSocket-Key` and, trimmed, it is base64 of 16 bytes, else 400.
+    ///
+    /// A malformed `Sec-WebSocket-Extensions` header does not fail the handshake: its offers are
+    /// ignored, so no extension is negotiated.
     public static func validate(_ request: HandshakeRequest) -> Result<UpgradeRequest, HandshakeRejection> {
-        fatalError("not implemented")
+        let headers = request.headers
+        guard request.method == "GET" else {
+            return .failure(.methodNotAllowed("A WebSocket handshake must use GET, not \(request.method).\n"))
+        }
+        guard request.version >= .http1_1 else {
+            return .failure(.httpVersionNotSupported("A WebSocket handshake needs HTTP/1.1 or later.\n"))
+        }
+        let hosts = headers["Host"]
+        guard hosts.count == 1, let host = hosts.first else {
+            return .failure(.badRequest(hosts.isEmpty ? "Missing Host header.\n" : "More than one Host header.\n"))
+        }
+
+        let upgradesToWebSocket = headers.containsToken("websocket", name: "Upgrade")
+        let connectionUpgrade = headers.containsToken("upgrade", name: "Connection")
+        switch (upgradesToWebSocket, connectionUpgrade) {
+        case (false, false):
+            return .failure(.upgradeRequired("This endpoint only speaks WebSocket.\n"))
+        case (false, true):
+            return .failure(.badRequest("Missing 'Upgrade: websocket' header.\n"))
+        case (true, false):
+            return .failure(.badRequest("Missing 'Connection: Upgrade' header.\n"))
+        case (true, true):
+            break
+        }
+
+        let versions = headers["Sec-WebSocket-Version"]
+        guard versions.count == 1, Substring(versions[0]).trimmingWhitespace() == "13" else {
+            return .failure(.upgradeRequired("Unsupported WebSocket version: only version 13 is supported.\n"))
+        }
+
+        let keys = headers["Sec-WebSocket-Key"]
+        guard keys.count == 1 else {
+            return .failure(.badRequest(keys.isEmpty ? "Missing Sec-WebSocket-Key header.\n" : "More than one Sec-WebSocket-Key header.\n"))
+        }
+        guard HandshakeKey.isValid(keys[0]) else {
+            return .failure(.badRequest("Sec-WebSocket-Key must be the base64 encoding of 16 bytes.\n"))
+        }
+
+        let (path, query) = splitTarget(request.target)
+        return .success(
+            UpgradeRequest(
+                request: request,
+                path: path,
+                query: query,
+                host: host,
+                origin: headers.first(name: "Origin"),
+                subprotocols: headers.tokens(name: "Sec-WebSocket-Protocol").map(String.init),
+                extensionOffers: (try? ExtensionHeader.parse(fieldValues: headers["Sec-WebSocket-Extensions"])) ?? [],
+                key: String(Substring(keys[0]).trimmingWhitespace())
+            )
+        )
+    }
+
+    /// The path and the query (without `?`) of a request target.
+    private static func splitTarget(_ target: String) -> (path: String, query: String?) {
+        guard let questionMark = target.firstIndex(of: "?") else { return (target, nil) }
+        return (String(target[..<questionMark]), String(target[target.index(after: questionMark)...]))
     }
 }
 
@@ -30,21 +107,46 @@ public struct UpgradeRequest: Sendable {
 
     /// Builds the 101 response: the accept value, the chosen subprotocol (which must be one the
     /// client offered) and the extensions that `negotiators` accept from the offers, plus `headers`.
+    ///
+    /// Each negotiator is given the offers carrying its name, in the client's order; the extensions
+    /// it accepts are listed in the order of `negotiators`. A negotiator whose extension was
+    /// already accepted by an earlier one is skipped.
     public func accept(
         subprotocol: String? = nil,
         extensions negotiators: [any ExtensionNegotiator] = [],
         headers: HeaderFields = HeaderFields()
     ) -> ServerHandshakeResult {
-        fatalError("not implemented")
-    }
-}
+        if let subprotocol {
+            precondition(subprotocols.contains(subprotocol), "subprotocol '\(subprotocol)' was not offered by the client")
+        }
+        var negotiated: [any NegotiatedExtension] = []
+        for negotiator in negotiators
+        where !negotiated.contains(where: { $0.responseElement.name.equalsIgnoringASCIICase(negotiator.name) }) {
+            let offers = extensionOffers.filter { $0.name.equalsIgnoringASCIICase(negotiator.name) }
+            guard !offers.isEmpty, let accepted = negotiator.serverAccept(offers) else { continue }
+            negotiated.append(accepted)
+        }
 
-/// A refused handshake: the HTTP error response to send, and why.
-public struct HandshakeRejection: Error, Sendable, Hashable {
-    /// The response to send (status, headers such as `Sec-WebSocket-Version: 13`, a short text body).
-    public var response: HandshakeResponse
-    /// Creates a rejection.
-    public init(response: HandshakeResponse) { self.response = response }
+        var responseHeaders: HeaderFields = [
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Accept": HandshakeKey.acceptValue(for: key),
+        ]
+        if let subprotocol { responseHeaders.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+        if !negotiated.isEmpty {
+            responseHeaders.add(
+                name: "Sec-WebSocket-Extensions",
+                value: ExtensionHeader.serialize(negotiated.map(\.responseElement))
+            )
+        }
+        for field in headers { responseHeaders.add(name: field.name, value: field.value) }
+
+        return ServerHandshakeResult(
+            response: HandshakeResponse(status: 101, reason: "Switching Protocols", headers: responseHeaders),
+            subprotocol: subprotocol,
+            extensions: negotiated
+        )
+    }
 }
 
 /// An accepted handshake: the 101 response to send and what was agreed.
