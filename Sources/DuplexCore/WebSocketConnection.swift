@@ -3,8 +3,6 @@ import NIOCore
 /// The sans-I/O WebSocket protocol for one connection after the opening handshake: feed it the
 /// bytes received, read the events, send messages, and write the bytes it produces.
 ///
-/// CONTRACT STUB — the framing work fills the bodies; the signatures are what the transport uses.
-///
 /// ```swift
 /// var connection = WebSocketConnection(role: .server)
 /// connection.receive(bytesFromSocket)
@@ -12,7 +10,34 @@ import NIOCore
 /// if let bytes = connection.takeOutbound() { write(bytes) }
 /// if connection.shouldCloseTransport { closeSocket() }
 /// ```
+///
+/// It reassembles fragmented messages (control frames may come between fragments), validates text
+/// as UTF-8 as each piece arrives, applies the negotiated extensions, answers pings and the peer's
+/// close, and fails the connection with the right close code on any protocol violation.
 public struct WebSocketConnection {
+    /// The role this side plays.
+    public let role: Role
+    /// Where the close handshake stands.
+    public private(set) var state: ConnectionState = .open
+    /// Set once the TCP connection should be closed by this side: a server after the close
+    /// handshake completed, either role after failing the connection on a protocol error.
+    public private(set) var shouldCloseTransport = false
+    /// The code and reason the connection ended with, once it has: the peer's close frame (1005 when
+    /// it carried no code), the code we failed it with, or 1006 after ``receiveEOF()`` without a close.
+    public private(set) var closeStatus: CloseStatus?
+
+    private let configuration: ConnectionConfiguration
+    private let extensions: [any WebSocketExtension]
+    private let writer: FrameWriter
+    private var parser: FrameParser
+    private var outbound = ByteBuffer()
+    /// The data message being received, from its first frame's header until its final frame.
+    private var incoming: IncomingMessage?
+    /// Whether this side sent its close frame.
+    private var sentClose = false
+    /// Whether a streamed message (``sendFragment(_:payload:isFinal:)``) is unfinished.
+    private var sendingFragments = false
+
     /// Creates the protocol state for `role`. `extensions` are the negotiated extensions' instances
     /// in the order they were negotiated. `maskingKeys` makes the masks a client uses (a secure
     /// random source by default; inject a fixed one for reproducible tests).
@@ -22,51 +47,327 @@ public struct WebSocketConnection {
         extensions: [any WebSocketExtension] = [],
         maskingKeys: MaskingKeySource = .secureRandom
     ) {
-        fatalError("not implemented")
+        self.role = role
+        self.configuration = configuration
+        self.extensions = extensions
+        self.writer = FrameWriter(role: role, maskingKeys: maskingKeys)
+        let allowedBits = extensions.reduce(into: ReservedBits()) { $0.formUnion($1.reservedBits) }
+        self.parser = FrameParser(role: role, allowedReservedBits: allowedBits, maxFrameSize: configuration.maxFrameSize)
     }
 
-    /// The role this side plays.
-    public var role: Role { fatalError("not implemented") }
-    /// Where the close handshake stands.
-    public var state: ConnectionState { fatalError("not implemented") }
-    /// Set once the TCP connection should be closed by this side: a server after the close
-    /// handshake completed, either role after failing the connection on a protocol error.
-    public var shouldCloseTransport: Bool { fatalError("not implemented") }
-    /// The code and reason the connection ended with, once it has: the peer's close frame (1005 when
-    /// it carried no code), the code we failed it with, or 1006 after ``receiveEOF()`` without a close.
-    public var closeStatus: CloseStatus? { fatalError("not implemented") }
+    // MARK: Receiving
 
     /// Hands over bytes received from the peer. They are parsed lazily by ``nextEvent()``.
-    public mutating func receive(_ bytes: ByteBuffer) { fatalError("not implemented") }
+    public mutating func receive(_ bytes: ByteBuffer) {
+        guard state != .closed else { return }
+        parser.append(bytes)
+    }
+
     /// Tells the protocol the peer closed the TCP connection (or it broke). Ends the connection with
-    /// 1006 unless the close handshake had completed.
-    public mutating func receiveEOF() { fatalError("not implemented") }
+    /// 1006 unless the close handshake had completed. Read the events of the bytes received before
+    /// calling it: buffered bytes are dropped.
+    public mutating func receiveEOF() {
+        if state != .closed {
+            state = .closed
+            closeStatus = CloseStatus(code: .abnormalClosure)
+        }
+        shouldCloseTransport = true
+    }
+
     /// The next event from the bytes received so far, or `nil` when more bytes are needed. A
     /// protocol violation queues the close frame, ends the connection, and is returned as
-    /// ``ConnectionEvent/protocolError(_:)``; after that no more events come.
-    public mutating func nextEvent() -> ConnectionEvent? { fatalError("not implemented") }
+    /// ``ConnectionEvent/protocolError(_:)``; after that no more events come. Frames after the
+    /// peer's close frame are ignored.
+    public mutating func nextEvent() -> ConnectionEvent? {
+        while state != .closed {
+            do {
+                switch try step() {
+                case .needMoreBytes: return nil
+                case .frameConsumed: continue
+                case .event(let event): return event
+                }
+            } catch {
+                fail(error)
+                return .protocolError(error)
+            }
+        }
+        return nil
+    }
+
+    /// What one step of parsing produced.
+    private enum Step {
+        case needMoreBytes
+        case frameConsumed
+        case event(ConnectionEvent)
+    }
+
+    /// Reads (part of) one frame.
+    private mutating func step() throws(ProtocolError) -> Step {
+        let header: FrameHeader
+        if let pending = parser.pendingHeader {
+            header = pending
+        } else {
+            guard let next = try parser.nextHeader() else { return .needMoreBytes }
+            try begin(next)
+            header = next
+        }
+        if !header.opcode.isControl, incoming?.validatesRawPayload == true {
+            // Validate text as it arrives, even inside an incomplete frame, to fail fast.
+            while let arrived = parser.unmaskArrivedPayload() {
+                guard incoming!.validator.validate(arrived) else { throw .invalidUTF8 }
+            }
+        }
+        guard let payload = parser.readPayload() else { return .needMoreBytes }
+        switch header.opcode {
+        case .ping:
+            if configuration.automaticPong && !sentClose {
+                writer.write(.pong, payload: payload, into: &outbound)
+            }
+            return .event(.ping(payload))
+        case .pong:
+            return .event(.pong(payload))
+        case .close:
+            return .event(.close(try receiveClose(payload)))
+        case .text, .binary, .continuation:
+            return try receiveData(payload, isFinal: header.isFinal)
+        }
+    }
+
+    /// Checks a new frame's header against the message in progress and the size limit.
+    private mutating func begin(_ header: FrameHeader) throws(ProtocolError) {
+        if header.opcode.isControl {
+            guard header.reservedBits.isEmpty else { throw .compressedNonDataFrame }
+            return
+        }
+        if header.opcode == .continuation {
+            guard incoming != nil else { throw .unexpectedContinuation }
+            guard header.reservedBits.isEmpty else { throw .compressedNonDataFrame }
+        } else {
+            guard incoming == nil else { throw .expectedContinuation }
+            incoming = IncomingMessage(opcode: header.opcode, extensionBits: header.reservedBits)
+        }
+        // Without an extension the message grows by exactly the frame's length: fail before buffering.
+        if incoming!.extensionBits.isEmpty,
+            header.payloadLength > configuration.maxMessageSize - incoming!.size
+        {
+            throw .messageTooLarge(limit: configuration.maxMessageSize)
+        }
+    }
+
+    /// Adds a data frame's payload to the message in progress; returns the message when it is whole.
+    private mutating func receiveData(_ payload: ByteBuffer, isFinal: Bool) throws(ProtocolError) -> Step {
+        guard var message = incoming else { preconditionFailure("data frame without a message") }
+        incoming = nil
+        var data = payload
+        if !message.extensionBits.isEmpty {
+            data = try decode(payload, messageBits: message.extensionBits, isFinal: isFinal, limit: configuration.maxMessageSize - message.size)
+            if message.opcode == .text {
+                guard message.validator.validate(data) else { throw .invalidUTF8 }
+            }
+        }
+        message.size += data.readableBytes
+        guard message.size <= configuration.maxMessageSize else {
+            throw .messageTooLarge(limit: configuration.maxMessageSize)
+        }
+        guard isFinal else {
+            message.append(data)
+            incoming = message
+            return .frameConsumed
+        }
+        guard message.opcode != .text || message.validator.isComplete else { throw .invalidUTF8 }
+        let whole = message.finish(with: data)
+        return .event(message.opcode == .text ? .text(whole) : .binary(whole))
+    }
+
+    /// Runs a frame of an extension-transformed message through the extensions, last negotiated first.
+    private func decode(
+        _ payload: ByteBuffer, messageBits: ReservedBits, isFinal: Bool, limit: Int
+    ) throws(ProtocolError) -> ByteBuffer {
+        var data = payload
+        for ext in extensions.reversed() where !ext.reservedBits.isDisjoint(with: messageBits) {
+            do {
+                data = try ext.decodeFrame(data, messageBits: messageBits, isFinal: isFinal, limit: limit)
+            } catch .messageTooLarge {
+                throw .messageTooLarge(limit: configuration.maxMessageSize)
+            }
+        }
+        return data
+    }
+
+    /// Checks the peer's close frame, answers it if this side has not closed, and ends the connection.
+    private mutating func receiveClose(_ payload: ByteBuffer) throws(ProtocolError) -> CloseStatus {
+        var payload = payload
+        let status: CloseStatus
+        switch payload.readableBytes {
+        case 0:
+            status = CloseStatus(code: .noStatusReceived)
+        case 1:
+            throw .invalidClosePayload
+        default:
+            let code = CloseCode(payload.readInteger(as: UInt16.self)!)
+            guard code.isValidOnWire else { throw .invalidCloseCode(code.rawValue) }
+            guard UTF8Validator.isValid(payload) else { throw .invalidUTF8 }
+            status = CloseStatus(code: code, reason: payload.readString(length: payload.readableBytes)!)
+        }
+        if !sentClose {
+            writeClose(code: status.code == .noStatusReceived ? .normalClosure : status.code, reason: "")
+        }
+        state = .closed
+        closeStatus = status
+        shouldCloseTransport = role == .server
+        return status
+    }
+
+    /// Ends the connection after the peer broke the protocol.
+    private mutating func fail(_ error: ProtocolError) {
+        if !sentClose {
+            writeClose(code: error.closeCode, reason: error.closeReason)
+        }
+        state = .closed
+        closeStatus = CloseStatus(code: error.closeCode, reason: error.closeReason)
+        shouldCloseTransport = true
+    }
+
+    // MARK: Sending
 
     /// Queues a text message.
-    public mutating func send(text: String) throws(UsageError) { fatalError("not implemented") }
+    public mutating func send(text: String) throws(UsageError) {
+        try send(.text, payload: ByteBuffer(string: text))
+    }
+
     /// Queues a message of `opcode` (`.text` payloads must be valid UTF-8; the caller guarantees it).
-    public mutating func send(_ opcode: Opcode, payload: ByteBuffer) throws(UsageError) { fatalError("not implemented") }
+    /// It goes through the extensions and is split at ``ConnectionConfiguration/fragmentSize``.
+    /// `.ping` and `.pong` are the same as ``ping(_:)`` and ``pong(_:)``; `.continuation` throws
+    /// ``UsageError/fragmentOutOfSequence``; `.close` is a programmer error (use ``close(code:reason:)``).
+    public mutating func send(_ opcode: Opcode, payload: ByteBuffer) throws(UsageError) {
+        switch opcode {
+        case .ping: return try ping(payload)
+        case .pong: return try pong(payload)
+        case .close: preconditionFailure("use close(code:reason:) to send a close frame")
+        case .continuation: throw .fragmentOutOfSequence
+        case .text, .binary: break
+        }
+        try checkCanSend()
+        guard !sendingFragments else { throw .fragmentOutOfSequence }
+        var payload = payload
+        var bits = ReservedBits()
+        for ext in extensions {
+            let encoded = ext.encodeMessage(payload, opcode: opcode)
+            payload = encoded.payload
+            bits.formUnion(encoded.reservedBits)
+        }
+        guard let fragmentSize = configuration.fragmentSize, fragmentSize > 0, payload.readableBytes > fragmentSize else {
+            writer.write(opcode, payload: payload, reservedBits: bits, into: &outbound)
+            return
+        }
+        var frameOpcode = opcode
+        while let fragment = payload.readSlice(length: min(fragmentSize, payload.readableBytes)) {
+            let isFinal = payload.readableBytes == 0
+            writer.write(frameOpcode, payload: fragment, isFinal: isFinal, reservedBits: bits, into: &outbound)
+            if isFinal { break }
+            frameOpcode = .continuation
+            bits = []
+        }
+    }
+
     /// Queues one fragment of a streamed message: the first carries `.text` or `.binary`, the ones
     /// after it are continuations; `isFinal` ends the message. Streamed messages are not compressed.
     public mutating func sendFragment(_ opcode: Opcode, payload: ByteBuffer, isFinal: Bool) throws(UsageError) {
-        fatalError("not implemented")
+        try checkCanSend()
+        let expected: Bool = sendingFragments ? opcode == .continuation : (opcode == .text || opcode == .binary)
+        guard expected else { throw .fragmentOutOfSequence }
+        writer.write(opcode, payload: payload, isFinal: isFinal, into: &outbound)
+        sendingFragments = !isFinal
     }
+
+    /// Queues frames already encoded with ``FrameWriter/encode(_:payload:isFinal:reservedBits:maskingKey:into:)``
+    /// without a mask, for example a message published to many connections. Server only: a client
+    /// must mask each frame with a fresh key.
+    public mutating func sendEncoded(_ frames: ByteBuffer) throws(UsageError) {
+        precondition(role == .server, "a client must mask each frame with a fresh key")
+        try checkCanSend()
+        guard !sendingFragments else { throw .fragmentOutOfSequence }
+        outbound.writeImmutableBuffer(frames)
+    }
+
     /// Queues a ping (payload at most 125 bytes).
-    public mutating func ping(_ payload: ByteBuffer = ByteBuffer()) throws(UsageError) { fatalError("not implemented") }
+    public mutating func ping(_ payload: ByteBuffer = ByteBuffer()) throws(UsageError) {
+        try sendControl(.ping, payload: payload)
+    }
+
     /// Queues a pong (payload at most 125 bytes); unsolicited pongs serve as heartbeats.
-    public mutating func pong(_ payload: ByteBuffer = ByteBuffer()) throws(UsageError) { fatalError("not implemented") }
-    /// Starts the close handshake (or answers the peer's) with `code` and a reason of at most 123
-    /// bytes of UTF-8. Nothing can be sent after it.
+    public mutating func pong(_ payload: ByteBuffer = ByteBuffer()) throws(UsageError) {
+        try sendControl(.pong, payload: payload)
+    }
+
+    /// Starts the close handshake with `code` and a reason of at most 123 bytes of UTF-8. Nothing can
+    /// be sent after it. (The peer's close is answered automatically.)
     public mutating func close(code: CloseCode = .normalClosure, reason: String = "") throws(UsageError) {
-        fatalError("not implemented")
+        try checkCanSend()
+        guard code.isValidOnWire else { throw .invalidCloseCode(code) }
+        guard reason.utf8.count <= 123 else { throw .controlPayloadTooLong }
+        writeClose(code: code, reason: reason)
+        state = .closing
     }
 
     /// The bytes to write to the peer since the last call, or `nil` when there are none.
-    public mutating func takeOutbound() -> ByteBuffer? { fatalError("not implemented") }
+    public mutating func takeOutbound() -> ByteBuffer? {
+        guard outbound.readableBytes > 0 else { return nil }
+        defer { outbound = ByteBuffer() }
+        return outbound
+    }
+
+    private func checkCanSend() throws(UsageError) {
+        guard !sentClose && state != .closed else { throw .alreadyClosed }
+    }
+
+    private mutating func sendControl(_ opcode: Opcode, payload: ByteBuffer) throws(UsageError) {
+        try checkCanSend()
+        guard payload.readableBytes <= 125 else { throw .controlPayloadTooLong }
+        writer.write(opcode, payload: payload, into: &outbound)
+    }
+
+    private mutating func writeClose(code: CloseCode, reason: String) {
+        var payload = ByteBuffer()
+        payload.writeInteger(code.rawValue)
+        payload.writeString(reason)
+        writer.write(.close, payload: payload, into: &outbound)
+        sentClose = true
+    }
+}
+
+/// A data message being received: its kind, the extension bits of its first frame, what has
+/// arrived so far, and the UTF-8 state of its text.
+private struct IncomingMessage {
+    var opcode: Opcode
+    var extensionBits: ReservedBits
+    var size = 0
+    var validator = UTF8Validator()
+    /// The fragments before the current one, copied into the message's own storage.
+    var collected: ByteBuffer?
+
+    init(opcode: Opcode, extensionBits: ReservedBits) {
+        self.opcode = opcode
+        self.extensionBits = extensionBits
+    }
+
+    /// Whether text is validated straight from the frames (no extension transforms it).
+    var validatesRawPayload: Bool { opcode == .text && extensionBits.isEmpty }
+
+    /// Keeps a non-final fragment. The bytes are copied so that the parser's buffer stays unshared.
+    mutating func append(_ fragment: ByteBuffer) {
+        if collected == nil {
+            collected = ByteBufferAllocator().buffer(capacity: fragment.readableBytes * 2)
+        }
+        collected!.writeImmutableBuffer(fragment)
+    }
+
+    /// The whole message given its final fragment: the fragment itself (no copy) when it is the only one.
+    func finish(with last: ByteBuffer) -> ByteBuffer {
+        guard var whole = collected else { return last }
+        whole.writeImmutableBuffer(last)
+        return whole
+    }
 }
 
 /// Where the close handshake stands (RFC 6455 §7).
@@ -93,7 +394,7 @@ public struct CloseStatus: Sendable, Hashable {
 }
 
 /// Something the peer did, as reported by ``WebSocketConnection/nextEvent()``.
-public enum ConnectionEvent {
+public enum ConnectionEvent: Sendable, Hashable {
     /// A whole text message; the payload is valid UTF-8.
     case text(ByteBuffer)
     /// A whole binary message.
