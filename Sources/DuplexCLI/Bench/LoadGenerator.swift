@@ -36,16 +36,20 @@ final class LoadGenerator: Sendable {
         let loop = loops[index % loops.count]
         let bound = statistics[index % loops.count]
         let opened = loop.makePromise(of: Bool.self)
-        var bootstrap = ClientBootstrap(group: loop).channelOption(.socketOption(.tcp_nodelay), value: 1)
-        if case .connectCycle = workload {
-            // Reset instead of TIME_WAIT: thousands of cycles a second would use up the ephemeral ports.
-            bootstrap = bootstrap.channelOption(.socketOption(.so_linger), value: linger(l_onoff: 1, l_linger: 0))
-        }
+        let bootstrap = ClientBootstrap(group: loop).channelOption(.socketOption(.tcp_nodelay), value: 1)
         let target = self.target
         let deflate = self.deflate
         return bootstrap
             .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                // A connect cycle ends with a reset instead of TIME_WAIT: thousands of cycles a
+                // second would use up the ephemeral ports.
+                let lingered: EventLoopFuture<Void>
+                if case .connectCycle = workload, let socket = channel as? any SocketOptionProvider {
+                    lingered = socket.setSoLinger(linger(l_onoff: 1, l_linger: 0))
+                } else {
+                    lingered = channel.eventLoop.makeSucceededVoidFuture()
+                }
+                return lingered.flatMapThrowing {
                     let handler = BenchConnectionHandler(
                         target: target, workload: workload, deflate: deflate,
                         statistics: bound.value, opened: opened

@@ -8,7 +8,7 @@ enum ProcessMetrics {
     /// User plus system CPU seconds this process used so far (all threads).
     static func cpuSeconds() -> Double {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(Int32(RUSAGE_SELF.rawValue), &usage)
         func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
@@ -22,7 +22,7 @@ enum ProcessMetrics {
         while fgets(&line, Int32(line.count), file) != nil {
             let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             guard text.hasPrefix("VmRSS:") else { continue }
-            let kibibytes = text.dropFirst("VmRSS:".count).split(separator: " ").first.flatMap { Int($0) }
+            let kibibytes = text.dropFirst("VmRSS:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) }
             return kibibytes.map { $0 * 1024 }
         }
         return nil

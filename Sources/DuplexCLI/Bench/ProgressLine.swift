@@ -18,7 +18,7 @@ struct ProgressLine {
     }
 
     private func write(_ text: String) {
-        fputs(text, stderr)
-        fflush(stderr)
+        var bytes = Array(text.utf8)
+        _ = bytes.withUnsafeMutableBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
     }
 }
