@@ -46,6 +46,9 @@ final class DeflateCompressor {
             stream.pointee.next_in = nil
             stream.pointee.next_out = nil
         }
+        // With nothing new to flush (an empty message right after another) zlib writes nothing at
+        // all; a lone empty stored-block header byte is then the message (RFC 7692 §7.2.3.6).
+        guard output.readableBytes >= 4 else { return ByteBuffer(bytes: [0x00]) }
         output.moveWriterIndex(to: output.writerIndex - 4)
         return output
     }

@@ -194,7 +194,8 @@ public struct WebSocketConnection {
         return data
     }
 
-    /// Checks the peer's close frame, answers it if this side has not closed, and ends the connection.
+    /// Checks the peer's close frame, answers it with the same code and reason if this side has not
+    /// closed (1000 when it carried no code), and ends the connection.
     private mutating func receiveClose(_ payload: ByteBuffer) throws(ProtocolError) -> CloseStatus {
         var payload = payload
         let status: CloseStatus
@@ -210,7 +211,7 @@ public struct WebSocketConnection {
             status = CloseStatus(code: code, reason: payload.readString(length: payload.readableBytes)!)
         }
         if !sentClose {
-            writeClose(code: status.code == .noStatusReceived ? .normalClosure : status.code, reason: "")
+            writeClose(code: status.code == .noStatusReceived ? .normalClosure : status.code, reason: status.reason)
         }
         state = .closed
         closeStatus = status

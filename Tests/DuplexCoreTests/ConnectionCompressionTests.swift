@@ -83,3 +83,15 @@ import Testing
         #expect(server.nextEvent() == .protocolError(.reservedBitsSet))
     }
 }
+
+extension ConnectionCompressionTests {
+    @Test func emptyMessagesAfterOthersRoundTrip() throws {
+        // zlib writes nothing for a sync flush with no new input; the empty message must still be
+        // a valid compressed payload.
+        var (client, server) = try negotiatedPair()
+        for text in ["Hello", "", "", "again", ""] {
+            try client.send(text: text)
+            #expect(deliver(&client, to: &server) == [.text(ByteBuffer(string: text))])
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import DuplexCore
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP/1.1 stage of a client connection: sends the handshake request (through NIO's request
+/// encoder, which the response decoder watches), validates the response,
+/// and on success replaces the HTTP handlers with a ``WebSocketChannelHandler``, forwarding any
+/// bytes that arrived after the 101 to it.
+final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    private enum State {
+        case awaitingHead
+        case awaitingEnd(HandshakeResponse)
+        case done
+        case upgraded
+    }
+
+    private let handshake: ClientHandshake
+    private let configuration: WebSocketClientConfiguration
+    private let encoder: any RemovableChannelHandler
+    private let decoder: any RemovableChannelHandler
+    private let upgraded: EventLoopPromise<WebSocket>
+    private var state = State.awaitingHead
+    private var requestSent = false
+    private var handshakeTimer: Scheduled<Void>?
+
+    init(
+        handshake: ClientHandshake,
+        configuration: WebSocketClientConfiguration,
+        encoder: any RemovableChannelHandler,
+        decoder: any RemovableChannelHandler,
+        upgraded: EventLoopPromise<WebSocket>
+    ) {
+        self.handshake = handshake
+        self.configuration = configuration
+        self.encoder = encoder
+        self.decoder = decoder
+        self.upgraded = upgraded
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.handshakeTimeout) {
+            [self] in
+            fail(WebSocketError.handshakeTimeout, context: context)
+        }
+        if context.channel.isActive { sendRequest(context: context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        sendRequest(context: context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        fail(WebSocketError.connectionClosedDuringHandshake, context: context)
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if error is HTTPParserError {
+            fail(HandshakeError.malformedResponse(String(describing: error)), context: context)
+        } else {
+            fail(error, context: context)
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .upgraded = state {
+            // Bytes the decoder held after the 101, on their way to the WebSocket handler.
+            context.fireChannelRead(data)
+            return
+        }
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .awaitingHead):
+            let response = HandshakeResponse(
+                status: Int(head.status.code),
+                reason: head.status.reasonPhrase,
+                headers: HeaderFields(head.headers.map { (name: $0.name, value: $0.value) })
+            )
+            if response.status == 101 {
+                state = .awaitingEnd(response)
+            } else {
+                validate(response, context: context)
+            }
+        case (.end, .awaitingEnd(let response)):
+            validate(response, context: context)
+        default:
+            break
+        }
+    }
+
+    private func sendRequest(context: ChannelHandlerContext) {
+        guard !requestSent else { return }
+        requestSent = true
+        let request = handshake.request
+        let head = HTTPRequestHead(
+            version: HTTPVersion(major: request.version.major, minor: request.version.minor),
+            method: HTTPMethod(rawValue: request.method),
+            uri: request.target,
+            headers: HTTPHeaders(request.headers.map { ($0.name, $0.value) })
+        )
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    private func validate(_ response: HandshakeResponse, context: ChannelHandlerContext) {
+        do {
+            let result = try handshake.validate(response)
+            try upgrade(result, context: context)
+        } catch {
+            fail(error, context: context)
+        }
+    }
+
+    private func upgrade(_ result: ClientHandshakeResult, context: ChannelHandlerContext) throws {
+        handshakeTimer?.cancel()
+        state = .upgraded
+        let (handler, webSocket) = WebSocket.makeConnection(
+            channel: context.channel, role: .client, session: configuration.session,
+            subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: nil
+        )
+        let pipeline = context.pipeline.syncOperations
+        try pipeline.addHandler(handler, position: .after(self))
+        pipeline.removeHandler(encoder, promise: nil)
+        // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
+        // later loop turn; until then it would refuse the handler's writes, which stay queued.
+        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
+        pipeline.removeHandler(decoder, promise: decoderRemoved)
+        pipeline.removeHandler(context: context, promise: nil)
+        decoderRemoved.futureResult.assumeIsolated().whenComplete { [upgraded] _ in
+            handler.releaseWrites()
+            if let webSocket { upgraded.succeed(webSocket) }
+        }
+    }
+
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        switch state {
+        case .done, .upgraded:
+            return
+        case .awaitingHead, .awaitingEnd:
+            state = .done
+            handshakeTimer?.cancel()
+            upgraded.fail(error)
+            context.close(promise: nil)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import DuplexCore
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP/1.1 stage of a server connection: reads the request, hands it to the server for a
+/// decision, and then either answers with an error (and closes) or writes the 101 and replaces the
+/// HTTP handlers with a ``WebSocketChannelHandler``, forwarding any bytes that arrived after the
+/// request to it.
+final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = ByteBuffer
+
+    private enum State {
+        case awaitingHead
+        case awaitingEnd(HTTPRequestHead)
+        case deciding
+        case responded
+        case upgraded
+    }
+
+    private let configuration: WebSocketServerConfiguration
+    private let decoder: any RemovableChannelHandler
+    private let submit: @Sendable (IncomingRequest) -> Bool
+    private var state = State.awaitingHead
+    private var context: ChannelHandlerContext?
+    private var handshakeTimer: Scheduled<Void>?
+
+    /// `submit` queues a request for a decision; it returns `false` when the server is shutting down.
+    init(
+        configuration: WebSocketServerConfiguration,
+        decoder: any RemovableChannelHandler,
+        submit: @escaping @Sendable (IncomingRequest) -> Bool
+    ) {
+        self.configuration = configuration
+        self.decoder = decoder
+        self.submit = submit
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.handshakeTimeout) {
+            context.close(promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .upgraded = state {
+            // Bytes the decoder held after the request, on their way to the WebSocket handler.
+            context.fireChannelRead(data)
+            return
+        }
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .awaitingHead):
+            state = .awaitingEnd(head)
+        case (.end, .awaitingEnd(let head)):
+            state = .deciding
+            handle(Self.handshakeRequest(head), context: context)
+        default:
+            break
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard case .awaitingHead = state else {
+            context.close(promise: nil)
+            return
+        }
+        let status: HTTPStatus =
+            (error as? HTTPParserError) == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+        writeAndClose(HandshakeResponse(status: status, body: "malformed HTTP request\n"), context: context)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerShutdownEvent {
+            context.close(promise: nil)
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    private func handle(_ request: HandshakeRequest, context: ChannelHandlerContext) {
+        if let httpHandler = configuration.httpHandler,
+            !request.headers.containsToken("websocket", name: "Upgrade")
+        {
+            writeAndClose(httpHandler(request), context: context)
+            return
+        }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let incoming = IncomingRequest(
+            request: request,
+            validation: ServerHandshake.validate(request),
+            respond: { response in
+                bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
+            }
+        )
+        if !submit(incoming) {
+            writeAndClose(
+                HandshakeResponse(status: .serviceUnavailable, body: "server shutting down\n"), context: context)
+        }
+    }
+
+    private func respond(_ response: IncomingRequest.Response, eventLoop: any EventLoop) -> EventLoopFuture<WebSocket?> {
+        guard let context, case .deciding = state, context.channel.isActive else {
+            return eventLoop.makeFailedFuture(WebSocketError.connectionClosed)
+        }
+        switch response {
+        case .reject(let refusal):
+            writeAndClose(refusal, context: context)
+            return context.eventLoop.makeSucceededFuture(nil)
+        case .accept(let result, let serve):
+            do {
+                return try upgrade(result, serve: serve, context: context)
+            } catch {
+                context.close(promise: nil)
+                return context.eventLoop.makeFailedFuture(error)
+            }
+        }
+    }
+
+    private func upgrade(
+        _ result: ServerHandshakeResult, serve: UpgradeDecision.Serve, context: ChannelHandlerContext
+    ) throws -> EventLoopFuture<WebSocket?> {
+        handshakeTimer?.cancel()
+        state = .upgraded
+        context.writeAndFlush(wrapOutboundOut(result.response.wireBytes(allocator: context.channel.allocator)))
+            .assumeIsolated()
+            .whenFailure { _ in context.close(promise: nil) }
+        let eventHandler: (any WebSocketEventHandler)?
+        if case .eventHandler(let make) = serve { eventHandler = make() } else { eventHandler = nil }
+        let (handler, webSocket) = WebSocket.makeConnection(
+            channel: context.channel, role: .server, session: configuration.session,
+            subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: eventHandler
+        )
+        let pipeline = context.pipeline.syncOperations
+        try pipeline.addHandler(handler, position: .after(self))
+        // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
+        // later loop turn; the handler's writes stay queued until then.
+        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
+        pipeline.removeHandler(decoder, promise: decoderRemoved)
+        pipeline.removeHandler(context: context, promise: nil)
+        return decoderRemoved.futureResult.assumeIsolated().map { _ in
+            handler.releaseWrites()
+            return webSocket
+        }.nonisolated()
+    }
+
+    private func writeAndClose(_ response: HandshakeResponse, context: ChannelHandlerContext) {
+        state = .responded
+        context.writeAndFlush(wrapOutboundOut(response.wireBytes(allocator: context.channel.allocator)))
+            .assumeIsolated()
+            .whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private static func handshakeRequest(_ head: HTTPRequestHead) -> HandshakeRequest {
+        HandshakeRequest(
+            method: head.method.rawValue,
+            target: head.uri,
+            version: HTTPVersionNumber(major: head.version.major, minor: head.version.minor),
+            headers: HeaderFields(head.headers.map { (name: $0.name, value: $0.value) })
+        )
+    }
+}

@@ -1,0 +1,34 @@
+import DuplexCore
+import NIOCore
+
+/// Limits, timeouts and buffering of an open WebSocket connection, shared by clients and servers.
+///
+/// See docs/transport.md for the table of defaults and what each bound means for memory use.
+public struct SessionConfiguration: Sendable {
+    /// The protocol limits (frame and message sizes, automatic pongs, fragmentation).
+    public var connection: ConnectionConfiguration = ConnectionConfiguration()
+    /// How long to wait for the peer's close frame (and, for a client, for the server to close TCP)
+    /// after this side sent its close frame, before closing the TCP connection. Default 10 s.
+    public var closeTimeout: TimeAmount = .seconds(10)
+    /// How often to send a keepalive ping while the connection is open; `nil` disables keepalive.
+    /// Default 20 s.
+    public var pingInterval: TimeAmount? = .seconds(20)
+    /// How long a keepalive ping may wait for its pong before the connection is failed with 1011.
+    /// Default 20 s.
+    public var pongTimeout: TimeAmount = .seconds(20)
+    /// When set, a connection on which nothing arrives from the peer for this long is closed with
+    /// 1001. Default `nil` (keepalive pings already detect dead peers).
+    public var idleTimeout: TimeAmount? = nil
+    /// Received messages the async ``WebSocket/messages`` sequence buffers before the transport
+    /// stops reading from the socket. Default 16.
+    public var inboundHighWatermark: Int = 16
+    /// Buffered messages at or below which reading resumes. Default 4.
+    public var inboundLowWatermark: Int = 4
+    /// Bytes that may wait in the channel's write buffer for a peer that is not reading: a write
+    /// made while the channel is unwritable that would take the buffer past this fails the
+    /// connection with 1008. Default 64 MiB.
+    public var maxQueuedOutboundBytes: Int = 64 << 20
+
+    /// The defaults.
+    public init() {}
+}

@@ -1,0 +1,82 @@
+import DuplexCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+extension WebSocket {
+    /// Connects to `url` (`ws://` or `wss://`, e.g. `ws://[::1]:8080/chat?room=1`), completes the
+    /// opening handshake, runs `body` with the connection, and closes it when `body` ends: with 1000
+    /// when it returns, 1011 when it throws. Returns what `body` returns.
+    ///
+    /// Cancelling the calling task starts the close handshake with 1001 (going away); ``messages``
+    /// then finishes, and the connection closes once the handshake completes or the close timeout
+    /// expires.
+    ///
+    /// Throws ``WebSocketError/invalidURL(_:)``, a connection error, `HandshakeError` when the
+    /// server's answer is not a valid acceptance of the handshake (e.g. `.acceptMismatch`),
+    /// ``WebSocketError/handshakeTimeout``, or what `body` throws.
+    public static func connect<Result>(
+        to url: String,
+        configuration: WebSocketClientConfiguration = WebSocketClientConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        _ body: (WebSocket) async throws -> Result
+    ) async throws -> Result {
+        guard let parsed = WebSocketURL(url) else { throw WebSocketError.invalidURL(url) }
+        let webSocket = try await open(parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
+        return try await webSocket.run(body)
+    }
+
+    /// Connects and completes the handshake.
+    private static func open(
+        _ url: WebSocketURL,
+        configuration: WebSocketClientConfiguration,
+        eventLoopGroup: any EventLoopGroup
+    ) async throws -> WebSocket {
+        let handshake = ClientHandshake(
+            host: url.hostHeader,
+            target: url.target,
+            origin: configuration.origin,
+            subprotocols: configuration.subprotocols,
+            extensions: configuration.extensions,
+            additionalHeaders: configuration.headers
+        )
+        let sslContext = try url.isSecure ? NIOSSLContext(configuration: configuration.tls) : nil
+        let serverHostname = Self.isIPAddress(url.host) ? nil : url.host
+        let loop = eventLoopGroup.next()
+        let upgraded = loop.makePromise(of: WebSocket.self)
+        let bootstrap = ClientBootstrap(group: loop)
+            .connectTimeout(configuration.connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let pipeline = channel.pipeline.syncOperations
+                    if let sslContext {
+                        try pipeline.addHandler(
+                            NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
+                    }
+                    let encoder = HTTPRequestEncoder()
+                    let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
+                    try pipeline.addHandlers([
+                        encoder,
+                        decoder,
+                        ClientHTTPHandler(
+                            handshake: handshake, configuration: configuration, encoder: encoder,
+                            decoder: decoder, upgraded: upgraded),
+                    ])
+                }
+            }
+        do {
+            _ = try await bootstrap.connect(host: url.host, port: url.port).get()
+        } catch {
+            upgraded.fail(error)
+            throw error
+        }
+        return try await upgraded.futureResult.get()
+    }
+
+    /// Whether `host` is an IPv4 or IPv6 literal (which TLS may not send as the server name).
+    private static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.allSatisfy { $0 == "." || $0.isNumber }
+    }
+}

@@ -1,0 +1,392 @@
+import DuplexCore
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Drives one ``WebSocketConnection`` on its channel's event loop: feeds it the bytes read, hands
+/// the events to the consumer, writes what it produces (flushed once per read burst), runs the
+/// close, keepalive and idle timers, and applies backpressure both ways.
+final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = Never
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// Who receives the connection's messages.
+    enum Consumer {
+        /// The async ``WebSocket/messages`` sequence.
+        case stream(WebSocketMessages.Source)
+        /// A handler called on the event loop.
+        case handler(any WebSocketEventHandler)
+    }
+
+    /// The event loop everything here runs on.
+    let eventLoop: any EventLoop
+    private var connection: WebSocketConnection
+    private let session: SessionConfiguration
+    private var consumer: Consumer?
+    private let closeStatusBox: NIOLockedValueBox<CloseStatus?>
+    private var context: ChannelHandlerContext?
+
+    private var inReadBurst = false
+    private var needsFlush = false
+    private var readPaused = false
+    private var readPending = false
+    private var ignoresBackpressure = false
+    private var writabilityWaiters: [EventLoopPromise<Void>] = []
+    private var localFailure: CloseStatus?
+    private var transportClosing = false
+    /// While the HTTP handlers are still being removed, bytes stay queued in the connection (an
+    /// HTTP handler in the pipeline would not accept them); see ``releaseWrites()``.
+    private var writesHeld = true
+    private var closeWhenReleased = false
+
+    private var closeTimer: Scheduled<Void>?
+    private var keepaliveTimer: Scheduled<Void>?
+    private var pongDeadline: Scheduled<Void>?
+    private var idleTimer: Scheduled<Void>?
+    private var lastReceived = NIODeadline.now()
+
+    init(
+        connection: WebSocketConnection,
+        session: SessionConfiguration,
+        consumer: Consumer,
+        closeStatus: NIOLockedValueBox<CloseStatus?>,
+        eventLoop: any EventLoop
+    ) {
+        self.connection = connection
+        self.session = session
+        self.consumer = consumer
+        self.closeStatusBox = closeStatus
+        self.eventLoop = eventLoop
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        scheduleKeepalive()
+        if let idle = session.idleTimeout { scheduleIdleCheck(after: idle) }
+        if case .handler(let handler) = consumer {
+            handler.onOpen(WebSocketLoopSender(handler: self))
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        inReadBurst = true
+        if session.idleTimeout != nil { lastReceived = .now() }
+        connection.receive(unwrapInboundIn(data))
+        drainEvents()
+        writeOutbound()
+        closeTransportIfDone()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushIfNeeded()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.receiveEOF()
+        drainEvents()
+        end()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerShutdownEvent {
+            try? initiateClose(code: .goingAway, reason: "server shutting down")
+            return
+        }
+        if let event = event as? ChannelEvent, event == .inputClosed {
+            connection.receiveEOF()
+            drainEvents()
+            closeTransport()
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        closeTransport()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            let waiters = writabilityWaiters
+            writabilityWaiters.removeAll()
+            for waiter in waiters { waiter.succeed() }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if readPaused && !ignoresBackpressure {
+            readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Sending (on the event loop)
+
+    /// Queues a message; the write is flushed now unless a read burst is in progress.
+    func send(_ message: WebSocketMessage) throws(UsageError) {
+        switch message {
+        case .text(let text): try connection.send(text: text)
+        case .binary(let bytes): try connection.send(.binary, payload: bytes)
+        }
+        writeOutboundAndFlush()
+    }
+
+    /// Queues a message and returns a future that completes once the channel is writable again, so
+    /// that an async sender waits while the peer is not keeping up.
+    func sendWhenWritable(_ message: WebSocketMessage) -> EventLoopFuture<Void> {
+        do {
+            try send(message)
+        } catch {
+            return eventLoop.makeFailedFuture(error)
+        }
+        return writable()
+    }
+
+    /// A future that completes when the channel can take more writes.
+    func writable() -> EventLoopFuture<Void> {
+        guard let context, context.channel.isActive else {
+            return eventLoop.makeFailedFuture(WebSocketError.connectionClosed)
+        }
+        if context.channel.isWritable { return eventLoop.makeSucceededVoidFuture() }
+        let promise = eventLoop.makePromise(of: Void.self)
+        writabilityWaiters.append(promise)
+        return promise.futureResult
+    }
+
+    /// Queues a ping.
+    func ping(_ payload: ByteBuffer) throws(UsageError) {
+        try connection.ping(payload)
+        writeOutboundAndFlush()
+    }
+
+    /// Starts the close handshake unless it already started, and arms the close timer. From now on
+    /// the socket is read regardless of the consumer's demand, so that the peer's close is seen.
+    func initiateClose(code: CloseCode, reason: String) throws(UsageError) {
+        guard connection.state == .open else { return }
+        try connection.close(code: code, reason: reason)
+        stopBackpressure()
+        writeOutboundAndFlush()
+        armCloseTimer()
+        closeTransportIfDone()
+    }
+
+    /// Closes TCP at once, without the close handshake; the connection ends with 1006.
+    func abort() {
+        transportClosing = true
+        context?.close(promise: nil)
+    }
+
+    /// Resolves when the channel is closed.
+    var closeFuture: EventLoopFuture<Void> {
+        context?.channel.closeFuture ?? eventLoop.makeSucceededVoidFuture()
+    }
+
+    /// Flushes pending writes and ends the current read burst; called at `channelReadComplete` and
+    /// after the bytes forwarded during the upgrade (which no `channelReadComplete` follows).
+    func flushIfNeeded() {
+        inReadBurst = false
+        if needsFlush, let context {
+            needsFlush = false
+            context.flush()
+        }
+    }
+
+    /// The HTTP handlers are gone: write what was queued meanwhile, and from now on write directly.
+    func releaseWrites() {
+        writesHeld = false
+        writeOutbound()
+        flushIfNeeded()
+        if closeWhenReleased {
+            closeTransport()
+        } else {
+            closeTransportIfDone()
+        }
+    }
+
+    /// The consumer asked for more messages: resume reading.
+    func resumeReading() {
+        readPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
+
+    /// The consumer stopped listening: deliver nothing more, and keep reading so that the close
+    /// handshake and pings still work.
+    func consumerTerminated() {
+        if case .stream = consumer { consumer = nil }
+        stopBackpressure()
+    }
+
+    // MARK: Internals
+
+    private func stopBackpressure() {
+        ignoresBackpressure = true
+        resumeReading()
+    }
+
+    private func drainEvents() {
+        while let event = connection.nextEvent() {
+            switch event {
+            case .text(let bytes):
+                deliver(.text(String(buffer: bytes)))
+            case .binary(let bytes):
+                deliver(.binary(bytes))
+            case .ping:
+                break
+            case .pong(let payload):
+                pongDeadline?.cancel()
+                pongDeadline = nil
+                if case .handler(let handler) = consumer {
+                    handler.onPong(payload, sender: WebSocketLoopSender(handler: self))
+                }
+            case .close:
+                closeStatusBox.withLockedValue { $0 = connection.closeStatus }
+                finishStream()
+                armCloseTimer()
+            case .protocolError:
+                closeStatusBox.withLockedValue { $0 = connection.closeStatus }
+                finishStream()
+                armCloseTimer()
+            }
+        }
+    }
+
+    private func deliver(_ message: WebSocketMessage) {
+        switch consumer {
+        case .stream(let source):
+            if case .stopProducing = source.yield(message) { readPaused = true }
+        case .handler(let handler):
+            handler.onMessage(message, sender: WebSocketLoopSender(handler: self))
+        case nil:
+            break
+        }
+    }
+
+    private func finishStream() {
+        if case .stream(let source) = consumer {
+            source.finish()
+            consumer = nil
+        }
+    }
+
+    private func writeOutbound() {
+        guard !writesHeld, let context, let bytes = connection.takeOutbound() else { return }
+        if !context.channel.isWritable {
+            let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            if queued + bytes.readableBytes > session.maxQueuedOutboundBytes {
+                fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
+                return
+            }
+        }
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        needsFlush = true
+    }
+
+    private func writeOutboundAndFlush() {
+        writeOutbound()
+        if !inReadBurst { flushIfNeeded() }
+    }
+
+    /// Closes the TCP connection once the protocol says so, after the queued bytes are written.
+    private func closeTransportIfDone() {
+        if connection.shouldCloseTransport { closeTransport() }
+    }
+
+    private func closeTransport() {
+        if writesHeld {
+            closeWhenReleased = true
+            return
+        }
+        guard !transportClosing, let context else { return }
+        transportClosing = true
+        needsFlush = false
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(ByteBuffer()), promise: written)
+        written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        armCloseTimer()
+    }
+
+    /// Ends the connection from this side for a reason the peer did not cause (a keepalive pong
+    /// that never came, a peer that does not read): sends a close frame if possible, and closes TCP
+    /// without waiting.
+    private func fail(with status: CloseStatus) {
+        guard let context, localFailure == nil else { return }
+        localFailure = status
+        closeStatusBox.withLockedValue { $0 = status }
+        try? connection.close(code: status.code, reason: status.reason)
+        finishStream()
+        if !writesHeld, let bytes = connection.takeOutbound(), status.code != .policyViolation {
+            context.write(wrapOutboundOut(bytes), promise: nil)
+        }
+        transportClosing = true
+        context.flush()
+        context.close(promise: nil)
+    }
+
+    private func armCloseTimer() {
+        guard closeTimer == nil, let context else { return }
+        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: session.closeTimeout) {
+            context.close(promise: nil)
+        }
+    }
+
+    private func scheduleKeepalive() {
+        guard let interval = session.pingInterval else { return }
+        keepaliveTimer = eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            sendKeepalivePing()
+            scheduleKeepalive()
+        }
+    }
+
+    private func sendKeepalivePing() {
+        guard connection.state == .open, pongDeadline == nil else { return }
+        do {
+            try connection.ping()
+        } catch {
+            return
+        }
+        writeOutboundAndFlush()
+        pongDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.pongTimeout) { [self] in
+            fail(with: CloseStatus(code: .internalError, reason: "keepalive ping timeout"))
+        }
+    }
+
+    private func scheduleIdleCheck(after delay: TimeAmount) {
+        idleTimer = eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
+            guard let idle = session.idleTimeout else { return }
+            let quietFor = NIODeadline.now() - lastReceived
+            if quietFor >= idle {
+                try? initiateClose(code: .goingAway, reason: "idle timeout")
+            } else {
+                scheduleIdleCheck(after: idle - quietFor)
+            }
+        }
+    }
+
+    /// The connection is over: stop the timers, release waiting senders, publish the final status
+    /// and tell the consumer.
+    private func end() {
+        for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer] { timer?.cancel() }
+        let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
+        closeStatusBox.withLockedValue { $0 = status }
+        let waiters = writabilityWaiters
+        writabilityWaiters.removeAll()
+        for waiter in waiters { waiter.fail(WebSocketError.connectionClosed) }
+        switch consumer {
+        case .stream(let source):
+            source.finish()
+        case .handler(let handler):
+            handler.onClose(status)
+        case nil:
+            break
+        }
+        consumer = nil
+    }
+}

@@ -1,0 +1,28 @@
+import DuplexCore
+import NIOCore
+import NIOSSL
+
+/// How ``WebSocket/connect(to:configuration:eventLoopGroup:_:)`` connects and what it offers.
+public struct WebSocketClientConfiguration: Sendable {
+    /// Extra request headers (e.g. `Authorization`).
+    public var headers = HeaderFields()
+    /// The `Origin` header to send, if any.
+    public var origin: String?
+    /// The subprotocols to offer, in order of preference.
+    public var subprotocols: [String] = []
+    /// The extensions to offer, in order. Default: permessage-deflate with its default offer
+    /// (`permessage-deflate; client_max_window_bits`).
+    public var extensions: [any ExtensionNegotiator] = [PerMessageDeflate()]
+    /// TLS settings for `wss://`. Default: the system trust store with full verification. Set your
+    /// own for custom roots or client certificates; verification is only off if you turn it off.
+    public var tls: TLSConfiguration = .makeClientConfiguration()
+    /// How long the TCP connect may take. Default 10 s.
+    public var connectTimeout: TimeAmount = .seconds(10)
+    /// How long the opening handshake may take once connected (TLS included). Default 10 s.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// Limits and timeouts of the open connection.
+    public var session = SessionConfiguration()
+
+    /// The defaults.
+    public init() {}
+}

@@ -1,0 +1,211 @@
+import DuplexCore
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// A WebSocket server: listens, validates handshakes, asks the application to accept or refuse
+/// each one, and serves the accepted connections.
+///
+/// ```swift
+/// let server = WebSocketServer(configuration: .init(host: "127.0.0.1", port: 0))
+/// let address = try await server.bind()       // optional: to learn the port first
+/// try await server.run { request in
+///     .accept { ws in for await message in ws.messages { try await ws.send(message) } }
+/// }
+/// ```
+///
+/// ``run(_:)`` serves until ``shutdown()`` is called or its task is cancelled; both shut down
+/// gracefully: stop accepting, send 1001 to every connection, wait for their close handshakes up to
+/// ``WebSocketServerConfiguration/shutdownGracePeriod``, then close the rest.
+public final class WebSocketServer: Sendable {
+    /// The configuration the server was made with.
+    public let configuration: WebSocketServerConfiguration
+    private let group: any EventLoopGroup
+    private let requests: AsyncStream<IncomingRequest>
+    private let requestSink: AsyncStream<IncomingRequest>.Continuation
+    private let state = NIOLockedValueBox(ServerState())
+
+    private struct ServerState {
+        var listener: (any Channel)?
+        var connections: [ObjectIdentifier: any Channel] = [:]
+        /// Set once shutdown began; completes when every connection is closed.
+        var shutdownDone: EventLoopFuture<Void>?
+    }
+
+    /// Creates a server; nothing listens until ``bind()`` or ``run(_:)``. Connections run on
+    /// `eventLoopGroup` (by default the shared NIO group).
+    public init(
+        configuration: WebSocketServerConfiguration = WebSocketServerConfiguration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.configuration = configuration
+        self.group = eventLoopGroup
+        (requests, requestSink) = AsyncStream.makeStream(of: IncomingRequest.self)
+    }
+
+    /// The address the server listens on, once bound (with the actual port when port 0 was asked).
+    public var localAddress: SocketAddress? {
+        state.withLockedValue { $0.listener?.localAddress }
+    }
+
+    /// Starts listening, if not yet listening, and returns the bound address. Connections that
+    /// arrive before ``run(_:)`` wait for it.
+    @discardableResult
+    public func bind() async throws -> SocketAddress {
+        if let address = localAddress { return address }
+        let sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: Int32(configuration.backlog))
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try self.initialize(channel, sslContext: sslContext)
+                }
+            }
+        let listener: any Channel
+        switch configuration.address {
+        case .host(let host, let port):
+            listener = try await bootstrap.bind(host: host, port: port).get()
+        case .unixDomainSocket(let path):
+            listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
+        }
+        state.withLockedValue { $0.listener = listener }
+        return listener.localAddress!
+    }
+
+    /// Serves until shutdown: for each valid handshake, `decide` (run in its own task) accepts or
+    /// refuses it. Every path is a WebSocket path: a request that is not a valid handshake gets the
+    /// handshake's rejection (e.g. 426), unless it is plain HTTP and an
+    /// ``WebSocketServerConfiguration/httpHandler`` is set. Call once.
+    public func run(_ decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision) async throws {
+        try await serve(handles: { _ in true }, decide: decide)
+    }
+
+    /// Serves until shutdown, routing handshakes by path with `router`; requests for other paths get
+    /// 404. Call once.
+    public func run(router: WebSocketRouter) async throws {
+        try await serve(handles: { router.handles(path: $0) }, decide: { await router.decide($0) })
+    }
+
+    /// Shuts down gracefully (see the type's description) and returns when every connection is
+    /// closed.
+    public func shutdown() async {
+        try? await beginShutdown().get()
+    }
+
+    private func serve(
+        handles: @escaping @Sendable (String) -> Bool,
+        decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision
+    ) async throws {
+        try await bind()
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for await incoming in requests {
+                    group.addTask {
+                        await self.answer(incoming, handles: handles, decide: decide)
+                    }
+                }
+                try? await state.withLockedValue({ $0.shutdownDone })?.get()
+                group.cancelAll()
+            }
+        } onCancel: {
+            _ = self.beginShutdown()
+        }
+    }
+
+    private func answer(
+        _ incoming: IncomingRequest,
+        handles: @Sendable (String) -> Bool,
+        decide: @Sendable (UpgradeRequest) async -> UpgradeDecision
+    ) async {
+        guard handles(incoming.path) else {
+            _ = incoming.respond(.reject(HandshakeResponse(status: .notFound, body: "not found\n")))
+            return
+        }
+        let upgrade: UpgradeRequest
+        switch incoming.validation {
+        case .failure(let rejection):
+            _ = incoming.respond(.reject(rejection.response))
+            return
+        case .success(let request):
+            upgrade = request
+        }
+        guard configuration.originPolicy.accepts(origin: upgrade.origin, host: upgrade.host) else {
+            _ = incoming.respond(.reject(HandshakeResponse(status: .forbidden, body: "origin not allowed\n")))
+            return
+        }
+        switch await decide(upgrade).kind {
+        case .reject(let response):
+            _ = incoming.respond(.reject(response))
+        case .accept(let subprotocol, let headers, let serve):
+            let result = upgrade.accept(
+                subprotocol: subprotocol, extensions: configuration.extensions, headers: headers)
+            guard let webSocket = try? await incoming.respond(.accept(result, serve)).get(),
+                case .task(let body) = serve
+            else { return }
+            _ = try? await webSocket.run(body)
+        }
+    }
+
+    private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?) throws {
+        let accepted = state.withLockedValue { state in
+            guard state.shutdownDone == nil else { return false }
+            state.connections[ObjectIdentifier(channel)] = channel
+            return true
+        }
+        guard accepted else {
+            channel.close(promise: nil)
+            return
+        }
+        channel.closeFuture.whenComplete { [state] _ in
+            _ = state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+        let pipeline = channel.pipeline.syncOperations
+        if let sslContext {
+            try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
+        }
+        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+        let sink = requestSink
+        try pipeline.addHandlers([
+            RequestHeadLimiter(limit: configuration.maxRequestHeadSize),
+            decoder,
+            ServerHTTPHandler(configuration: configuration, decoder: decoder) { incoming in
+                if case .enqueued = sink.yield(incoming) { return true }
+                return false
+            },
+        ])
+    }
+
+    /// Starts the graceful shutdown once; the future completes when every connection is closed.
+    private func beginShutdown() -> EventLoopFuture<Void> {
+        let loop = group.any()
+        let promise = loop.makePromise(of: Void.self)
+        let (listener, connections, earlier) = state.withLockedValue {
+            state -> ((any Channel)?, [any Channel], EventLoopFuture<Void>?) in
+            if let done = state.shutdownDone { return (nil, [], done) }
+            state.shutdownDone = promise.futureResult
+            return (state.listener, Array(state.connections.values), nil)
+        }
+        if let earlier {
+            promise.succeed()
+            return earlier
+        }
+        requestSink.finish()
+        let listenerClosed = listener?.close() ?? loop.makeSucceededVoidFuture()
+        for connection in connections {
+            connection.pipeline.fireUserInboundEventTriggered(ServerShutdownEvent())
+        }
+        let allClosed = EventLoopFuture.andAllComplete(connections.map(\.closeFuture), on: loop)
+        let deadline = loop.scheduleTask(in: configuration.shutdownGracePeriod) {
+            for connection in connections { connection.close(promise: nil) }
+        }
+        allClosed.and(listenerClosed.recover { _ in }).whenComplete { _ in
+            deadline.cancel()
+            promise.succeed()
+        }
+        return promise.futureResult
+    }
+}

@@ -1,0 +1,51 @@
+import DuplexCore
+import NIOCore
+import NIOSSL
+
+/// Where a ``WebSocketServer`` listens and how it treats handshakes and connections.
+public struct WebSocketServerConfiguration: Sendable {
+    /// A listening address.
+    public enum Address: Sendable, Hashable {
+        /// A TCP host (name, IPv4 or IPv6 literal) and port; port 0 picks a free port.
+        case host(String, port: Int)
+        /// A Unix domain socket path; an existing socket file there is replaced.
+        case unixDomainSocket(path: String)
+    }
+
+    /// Where to listen. Default `127.0.0.1:8080`.
+    public var address: Address
+    /// TLS for `wss://`; `nil` serves plain `ws://`. Default `nil`.
+    public var tls: TLSConfiguration?
+    /// The extensions the server accepts when the client offers them, in order. Default:
+    /// permessage-deflate with its default policy (every message compressed).
+    public var extensions: [any ExtensionNegotiator] = [PerMessageDeflate()]
+    /// Limits and timeouts of each open connection.
+    public var session = SessionConfiguration()
+    /// How long a client has, from connecting, to complete its handshake request and get a
+    /// decision; slow or silent clients are dropped. Default 10 s.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// The largest request head (request line and headers) accepted; a larger one is answered 431.
+    /// Default 16 KiB.
+    public var maxRequestHeadSize: Int = 16 << 10
+    /// Which `Origin` headers are accepted; others get 403. Default: same origin only.
+    public var originPolicy: OriginPolicy = .sameOrigin()
+    /// Answers requests that are not WebSocket handshakes (no `Upgrade: websocket`), e.g. to serve a
+    /// page; called on the event loop, must not block. Default `nil`: such requests get 426 on a
+    /// WebSocket path and 404 elsewhere.
+    public var httpHandler: (@Sendable (HandshakeRequest) -> HandshakeResponse)?
+    /// How long ``WebSocketServer/shutdown()`` waits for connections to finish their close
+    /// handshakes before closing them. Default 10 s.
+    public var shutdownGracePeriod: TimeAmount = .seconds(10)
+    /// The listen backlog. Default 256.
+    public var backlog: Int = 256
+
+    /// Listens on `host` and `port` (0 picks a free port).
+    public init(host: String = "127.0.0.1", port: Int = 8080) {
+        address = .host(host, port: port)
+    }
+
+    /// Listens on a Unix domain socket at `path`.
+    public init(unixDomainSocketPath path: String) {
+        address = .unixDomainSocket(path: path)
+    }
+}

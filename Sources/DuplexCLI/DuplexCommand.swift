@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `duplex` program: a WebSocket echo server, a line-based client, and handshake helpers.
+@main
+struct DuplexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "duplex",
+        abstract: "WebSocket server and client (RFC 6455, RFC 7692).",
+        subcommands: [ServeCommand.self, ConnectCommand.self, AcceptCommand.self, BenchCommand.self]
+    )
+}

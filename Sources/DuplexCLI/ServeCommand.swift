@@ -1,0 +1,85 @@
+import ArgumentParser
+import Dispatch
+import Duplex
+import NIOSSL
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `duplex serve`: an echo server on `/echo` and `/`, with permessage-deflate, that also serves the
+/// browser demo (its page to plain GETs, its chat on `/chat`), until SIGINT or SIGTERM (which shut
+/// it down gracefully).
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run a WebSocket echo server on /echo and /."
+    )
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on; 0 picks a free one.")
+    var port = 8080
+
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain; serves wss:// with --tls-key.")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "PEM private key for --tls-cert.")
+    var tlsKey: String?
+
+    @Option(name: .customLong("max-message-size"), help: "The largest message and frame accepted, in bytes.")
+    var maxMessageSize = 64 << 20
+
+    func validate() throws {
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
+    }
+
+    func run() async throws {
+        var configuration = WebSocketServerConfiguration(host: host, port: port)
+        configuration.session.connection.maxMessageSize = maxMessageSize
+        configuration.session.connection.maxFrameSize = maxMessageSize
+        // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
+        var deflate = PerMessageDeflate.Configuration()
+        deflate.threshold = 0
+        configuration.extensions = [PerMessageDeflate(configuration: deflate)]
+        if let tlsCertificate, let tlsKey {
+            configuration.tls = .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tlsKey, format: .pem))
+            )
+        }
+        let pages = try DemoPages()
+        configuration.httpHandler = { pages.respond(to: $0) }
+        let server = WebSocketServer(configuration: configuration)
+        let address = try await server.bind()
+        let scheme = configuration.tls == nil ? "ws" : "wss"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        Console.out("listening on \(scheme)://\(shownHost):\(address.port ?? port)")
+
+        let signals = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { Task { await server.shutdown() } }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+
+        let echo: WebSocketRouter.Route = { _ in
+            .accept { ws in
+                for await message in ws.messages { try await ws.send(message) }
+            }
+        }
+        let chat = ChatRoom()
+        let router = WebSocketRouter()
+            .adding("/", echo)
+            .adding("/echo", echo)
+            .adding("/chat") { request in .accept { ws in try await chat.serve(request, ws) } }
+        try await server.run(router: router)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Duplex
+import NIOCore
+import Testing
+
+@Suite("Close codes and shutdown")
+struct CloseTests {
+    @Test func clientCloseIsReportedOnBothSides() async throws {
+        let serverSaw = StatusBox()
+        try await ServerHarness.with(decide: { _ in
+            .accept { ws in
+                for await _ in ws.messages {}
+                serverSaw.set(ws.closeStatus)
+            }
+        }) { _, port in
+            let status = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                try await ws.close(code: CloseCode(4001), reason: "bye")
+                return ws.closeStatus
+            }
+            #expect(status?.code == CloseCode(4001))
+        }
+        #expect(serverSaw.get() == CloseStatus(code: CloseCode(4001), reason: "bye"))
+    }
+
+    @Test func serverReturningClosesWith1000() async throws {
+        try await ServerHarness.with(decide: { _ in .accept { _ in } }) { _, port in
+            let status = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                for await _ in ws.messages {}
+                return ws.closeStatus
+            }
+            #expect(status?.code == .normalClosure)
+        }
+    }
+
+    @Test func vanishedTCPIs1006() async throws {
+        try await ServerHarness.with(decide: { _ in .accept(eventHandler: { DropOnOpen() }) }) { _, port in
+            let status = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                for await _ in ws.messages {}
+                return ws.closeStatus
+            }
+            #expect(status?.code == .abnormalClosure)
+        }
+    }
+
+    @Test func shutdownSends1001AndKeepsQueuedMessages() async throws {
+        let status = try await ServerHarness.with(decide: { _ in
+            .accept { ws in
+                for await _ in ws.messages {}
+            }
+        }) { server, port in
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                await server.shutdown()
+                for await _ in ws.messages {}
+                return ws.closeStatus
+            }
+        }
+        #expect(status?.code == .goingAway)
+    }
+
+    @Test func messagesSentBeforeShutdownArrive() async throws {
+        let sendsDone = Counter()
+        let received = try await ServerHarness.with(decide: { _ in
+            .accept { ws in
+                for index in 0..<100 { try await ws.send(text: "m\(index)") }
+                sendsDone.increment()
+                for await _ in ws.messages {}
+            }
+        }) { server, port in
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                var iterator = ws.messages.makeAsyncIterator()
+                var texts = [await iterator.next()]
+                while sendsDone.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                async let stopping: Void = server.shutdown()
+                while let message = await iterator.next() { texts.append(message) }
+                await stopping
+                return (texts.count, ws.closeStatus?.code)
+            }
+        }
+        #expect(received.0 == 100)
+        #expect(received.1 == .goingAway)
+    }
+
+    @Test func sendAfterCloseThrows() async throws {
+        try await ServerHarness.with { _, port in
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                try await ws.close()
+                await #expect(throws: (any Error).self) { try await ws.send(text: "late") }
+            }
+        }
+    }
+
+    @Test func cancellingTheClientClosesWith1001() async throws {
+        let serverSaw = StatusBox()
+        try await ServerHarness.with(decide: { _ in
+            .accept { ws in
+                for await _ in ws.messages {}
+                serverSaw.set(ws.closeStatus)
+            }
+        }) { _, port in
+            let client = Task {
+                try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                    for await _ in ws.messages {}
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            client.cancel()
+            _ = try? await client.value
+            for _ in 0..<50 where serverSaw.get() == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(serverSaw.get()?.code == .goingAway)
+    }
+}
+
+/// A handler that drops the TCP connection as soon as the WebSocket opens.
+final class DropOnOpen: WebSocketEventHandler {
+    func onOpen(_ sender: WebSocketLoopSender) {
+        sender.abort()
+    }
+    func onMessage(_ message: WebSocketMessage, sender: WebSocketLoopSender) {}
+}
+
+/// A status written by one task and read by another.
+final class StatusBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var status: CloseStatus?
+    func set(_ status: CloseStatus?) { lock.withLock { self.status = status } }
+    func get() -> CloseStatus? { lock.withLock { status } }
+}

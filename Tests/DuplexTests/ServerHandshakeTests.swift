@@ -1,0 +1,150 @@
+import Foundation
+import Duplex
+import NIOCore
+import Testing
+
+@Suite("Server handshake over a real socket")
+struct ServerHandshakeTests {
+    private func answer(to request: String, configure: (inout WebSocketServerConfiguration) -> Void = { _ in })
+        async throws -> String
+    {
+        try await ServerHarness.with(configure: configure) { _, port in
+            try await RawTCP.exchange(port: port, sending: request)
+        }
+    }
+
+    @Test func validRequestGets101WithAccept() async throws {
+        let response = try await answer(to: handshakeRequest())
+        #expect(statusCode(response) == 101)
+        #expect(hasHeader(response, "Sec-WebSocket-Accept", "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="))
+    }
+
+    @Test func plainGetGets426WithVersion() async throws {
+        let response = try await answer(to: "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        #expect(statusCode(response) == 426)
+        #expect(hasHeader(response, "Sec-WebSocket-Version", "13"))
+    }
+
+    @Test func wrongVersionGets426WithVersion() async throws {
+        let request = handshakeRequest().replacingOccurrences(
+            of: "Sec-WebSocket-Version: 13", with: "Sec-WebSocket-Version: 8")
+        let response = try await answer(to: request)
+        #expect(statusCode(response) == 426)
+        #expect(hasHeader(response, "Sec-WebSocket-Version", "13"))
+    }
+
+    @Test func postGets405() async throws {
+        let request = handshakeRequest().replacingOccurrences(of: "GET /", with: "POST /")
+        #expect(statusCode(try await answer(to: request)) == 405)
+    }
+
+    @Test func missingKeyGets400() async throws {
+        let request = handshakeRequest().replacingOccurrences(
+            of: "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n", with: "")
+        #expect(statusCode(try await answer(to: request)) == 400)
+    }
+
+    @Test func badKeyGets400() async throws {
+        let request = handshakeRequest().replacingOccurrences(
+            of: "dGhlIHNhbXBsZSBub25jZQ==", with: "c2hvcnQ=")
+        #expect(statusCode(try await answer(to: request)) == 400)
+    }
+
+    @Test func missingHostGets400() async throws {
+        let request = handshakeRequest().replacingOccurrences(of: "Host: 127.0.0.1\r\n", with: "")
+        #expect(statusCode(try await answer(to: request)) == 400)
+    }
+
+    @Test func http10GetsRefused() async throws {
+        let request = handshakeRequest().replacingOccurrences(of: "HTTP/1.1", with: "HTTP/1.0")
+        let status = try #require(statusCode(try await answer(to: request)))
+        #expect(status == 505 || status == 400)
+    }
+
+    @Test func foreignOriginGets403() async throws {
+        let response = try await answer(to: handshakeRequest(extraHeaders: "Origin: https://evil.example\r\n"))
+        #expect(statusCode(response) == 403)
+    }
+
+    @Test func sameOriginPasses() async throws {
+        let response = try await answer(to: handshakeRequest(extraHeaders: "Origin: http://127.0.0.1\r\n"))
+        #expect(statusCode(response) == 101)
+    }
+
+    @Test func allowListedOriginPasses() async throws {
+        let response = try await answer(
+            to: handshakeRequest(extraHeaders: "Origin: https://app.example\r\n"),
+            configure: { $0.originPolicy = .sameOrigin(allowing: ["https://app.example"]) })
+        #expect(statusCode(response) == 101)
+    }
+
+    @Test func applicationRejectionIsSent() async throws {
+        let response = try await ServerHarness.with(decide: { _ in .reject(.unauthorized, body: "no\n") }) { _, port in
+            try await RawTCP.exchange(port: port, sending: handshakeRequest())
+        }
+        #expect(statusCode(response) == 401)
+        #expect(response.hasSuffix("\r\n\r\nno\n"))
+    }
+
+    @Test func routerAnswers404OffItsPathsAnd426OnThem() async throws {
+        let router = WebSocketRouter().adding("/chat", ServerHarness.echo)
+        try await ServerHarness.with(router: router) { port in
+            let elsewhere = try await RawTCP.exchange(port: port, sending: handshakeRequest(path: "/other"))
+            #expect(statusCode(elsewhere) == 404)
+            let plain = try await RawTCP.exchange(port: port, sending: "GET /chat HTTP/1.1\r\nHost: h\r\n\r\n")
+            #expect(statusCode(plain) == 426)
+            let upgrade = try await RawTCP.exchange(port: port, sending: handshakeRequest(path: "/chat?x=1"))
+            #expect(statusCode(upgrade) == 101)
+        }
+    }
+
+    @Test func plainHTTPHandlerServesPages() async throws {
+        let response = try await answer(to: "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n") {
+            $0.httpHandler = { request in
+                HandshakeResponse(status: 200, reason: "OK", body: "page \(request.target)")
+            }
+        }
+        #expect(statusCode(response) == 200)
+        #expect(response.hasSuffix("page /index.html"))
+    }
+
+    @Test func oversizedHeaderBlockGets431AndServerKeepsServing() async throws {
+        try await ServerHarness.with { _, port in
+            let padding = (0..<2000).map { "X-Pad-\($0): \(String(repeating: "a", count: 90))\r\n" }.joined()
+            let huge = try await RawTCP.exchange(port: port, sending: handshakeRequest(extraHeaders: padding))
+            #expect(padding.utf8.count > 190_000)
+            #expect(statusCode(huge) == 431)
+            let next = try await RawTCP.exchange(port: port, sending: handshakeRequest())
+            #expect(statusCode(next) == 101)
+        }
+    }
+
+    @Test func silentClientIsDroppedAfterHandshakeTimeout() async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let answer = try await answer(to: "GET / HTTP/1.1\r\n") { $0.handshakeTimeout = .milliseconds(200) }
+        #expect(answer.isEmpty)
+        #expect(clock.now - start < .seconds(4))
+    }
+
+    @Test func framePipelinedWithHandshakeIsNotLost() async throws {
+        try await ServerHarness.with { _, port in
+            // A masked text frame "hi" (mask 0x01020304) right behind the request, in one write.
+            let frame: [UInt8] = [0x81, 0x82, 0x01, 0x02, 0x03, 0x04, UInt8(ascii: "h") ^ 1, UInt8(ascii: "i") ^ 2]
+            let echoed: [UInt8] = [0x81, 0x02, UInt8(ascii: "h"), UInt8(ascii: "i")]
+            let answer = try await RawTCP.exchange(port: port, sending: Array(handshakeRequest().utf8) + frame) {
+                Array($0.readableBytesView).ends(with: echoed)
+            }
+            let bytes = Array(answer.readableBytesView)
+            #expect(statusCode(String(decoding: bytes, as: UTF8.self)) == 101)
+            #expect(bytes.ends(with: echoed))
+        }
+    }
+}
+
+extension Array where Element: Equatable {
+    /// Whether the array's last elements are `suffix`.
+    func ends(with suffix: [Element]) -> Bool {
+        count >= suffix.count && Array(self[(count - suffix.count)...]) == suffix
+    }
+}

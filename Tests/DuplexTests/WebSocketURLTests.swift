@@ -1,0 +1,48 @@
+import Duplex
+import Testing
+
+@Suite("WebSocketURL")
+struct WebSocketURLTests {
+    @Test func plainURLWithDefaults() throws {
+        let url = try #require(WebSocketURL("ws://example.org"))
+        #expect(!url.isSecure)
+        #expect(url.host == "example.org")
+        #expect(url.port == 80)
+        #expect(url.target == "/")
+        #expect(url.hostHeader == "example.org")
+    }
+
+    @Test func secureURLWithPortPathAndQuery() throws {
+        let url = try #require(WebSocketURL("wss://example.org:8443/chat?room=1"))
+        #expect(url.isSecure)
+        #expect(url.port == 8443)
+        #expect(url.target == "/chat?room=1")
+        #expect(url.hostHeader == "example.org:8443")
+    }
+
+    @Test func defaultSecurePortIsLeftOutOfHost() throws {
+        let url = try #require(WebSocketURL("WSS://Example.org:443/x"))
+        #expect(url.port == 443)
+        #expect(url.hostHeader == "Example.org")
+    }
+
+    @Test func ipv6Literal() throws {
+        let url = try #require(WebSocketURL("ws://[::1]:8080/x"))
+        #expect(url.host == "::1")
+        #expect(url.port == 8080)
+        #expect(url.hostHeader == "[::1]:8080")
+        #expect(url.description == "ws://[::1]:8080/x")
+    }
+
+    @Test func queryWithoutPath() throws {
+        #expect(WebSocketURL("ws://h?a=b")?.target == "/?a=b")
+    }
+
+    @Test(arguments: [
+        "http://example.org", "ws://", "ws://:80/", "ws://h:0/", "ws://h:70000/", "ws://h:x/",
+        "ws://h/#frag", "ws://user@h/", "ws://[::1/", "ws://[::1]x/",
+    ])
+    func rejects(_ text: String) {
+        #expect(WebSocketURL(text) == nil)
+    }
+}
