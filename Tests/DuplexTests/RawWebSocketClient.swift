@@ -81,6 +81,24 @@ final class RawWebSocketClient: Sendable {
         try await waitUntil(timeout: timeout) { buffer, _ in condition(ServerFrame.parse(buffer)) }
     }
 
+    /// Waits until at least `count` bytes arrived (cheaper than parsing frames while they pour in).
+    func waitForBytes(atLeast count: Int, timeout: Duration = .seconds(5)) async throws {
+        try await waitUntil(timeout: timeout) { buffer, _ in buffer.readableBytes >= count }
+    }
+
+    /// Waits until no byte arrived for `quiet` (or `timeout` passed: then throws).
+    func waitUntilQuiet(for quiet: Duration, timeout: Duration = .seconds(20)) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var count = receivedByteCount
+        while true {
+            try await Task.sleep(for: quiet)
+            let now = receivedByteCount
+            if now == count { return }
+            count = now
+            guard ContinuousClock.now < deadline else { throw RawClientError.timedOut }
+        }
+    }
+
     /// The complete frames received after the handshake.
     func frames() -> [ServerFrame] {
         received.withLockedValue { ServerFrame.parse($0) }
