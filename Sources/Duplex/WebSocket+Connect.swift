@@ -55,14 +55,16 @@ extension WebSocket {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                     }
+                    let eofHold = UpgradeEOFHold()
                     let encoder = HTTPRequestEncoder()
                     let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
                     try pipeline.addHandlers([
+                        eofHold,
                         encoder,
                         decoder,
                         ClientHTTPHandler(
-                            handshake: handshake, configuration: configuration, encoder: encoder,
-                            decoder: decoder, upgraded: upgraded),
+                            handshake: handshake, configuration: configuration, eofHold: eofHold,
+                            encoder: encoder, decoder: decoder, upgraded: upgraded),
                     ])
                 }
             }

@@ -154,9 +154,10 @@ extension WebSocket {
             )
             return (handler, nil)
         }
-        let (messages, source) = WebSocketMessages.make(session: session, demand: InboundDemand(handler: reference))
+        let demand = InboundDemand(handler: reference)
+        let (messages, source) = WebSocketMessages.make(session: session, demand: demand)
         let handler = WebSocketChannelHandler(
-            connection: connection, session: session, consumer: .stream(source),
+            connection: connection, session: session, consumer: .stream(source, demand),
             closeStatus: closeStatus, eventLoop: channel.eventLoop
         )
         reference.set(handler)

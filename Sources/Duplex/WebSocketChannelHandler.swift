@@ -13,8 +13,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Who receives the connection's messages.
     enum Consumer {
-        /// The async ``WebSocket/messages`` sequence.
-        case stream(WebSocketMessages.Source)
+        /// The async ``WebSocket/messages`` sequence, and the consumer's progress through it.
+        case stream(WebSocketMessages.Source, InboundDemand)
         /// A handler called on the event loop.
         case handler(any WebSocketEventHandler)
     }
@@ -39,11 +39,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// HTTP handler in the pipeline would not accept them); see ``releaseWrites()``.
     private var writesHeld = true
     private var closeWhenReleased = false
+    /// Messages handed to the consumer so far.
+    private var delivered = 0
 
     private var closeTimer: Scheduled<Void>?
     private var keepaliveTimer: Scheduled<Void>?
     private var pongDeadline: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
+    private var pendingFailureDeadline: Scheduled<Void>?
     private var lastReceived = NIODeadline.now()
 
     init(
@@ -85,6 +88,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        connection.failPending()
         connection.receiveEOF()
         drainEvents()
         end()
@@ -170,6 +174,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard connection.state == .open else { return }
         try connection.close(code: code, reason: reason)
         stopBackpressure()
+        if connection.pendingFailure != nil {
+            failPending()
+            return
+        }
         writeOutboundAndFlush()
         armCloseTimer()
         closeTransportIfDone()
@@ -222,6 +230,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func consumerTerminated() {
         if case .stream = consumer { consumer = nil }
         stopBackpressure()
+        failPending()
+    }
+
+    /// The consumer is done with every message delivered before a protocol violation: the close
+    /// frame can follow its replies now.
+    func consumerCaughtUp() {
+        failPending()
     }
 
     // MARK: Internals
@@ -231,8 +246,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         resumeReading()
     }
 
+    /// Hands the parsed events to the consumer. A protocol violation found behind messages the async
+    /// consumer has not handled yet is deferred until it has (or the close timeout passes), so that
+    /// its replies to them go out before the close frame; meanwhile nothing more is parsed.
     private func drainEvents() {
-        while let event = connection.nextEvent() {
+        var defersFailure = false
+        if case .stream = consumer { defersFailure = true }
+        while let event = connection.nextEvent(deferringFailure: defersFailure) {
             switch event {
             case .text(let bytes):
                 deliver(.text(String(buffer: bytes)))
@@ -251,6 +271,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 finishStream()
                 armCloseTimer()
             case .protocolError:
+                if case .stream(_, let demand) = consumer, !demand.hasHandled(delivered) {
+                    pendingFailureDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.closeTimeout) {
+                        [self] in
+                        failPending()
+                    }
+                    return
+                }
+                connection.failPending()
                 closeStatusBox.withLockedValue { $0 = connection.closeStatus }
                 finishStream()
                 armCloseTimer()
@@ -258,9 +286,23 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// Acts on a deferred protocol violation, if any: queues its close frame, ends the stream and
+    /// closes TCP.
+    private func failPending() {
+        guard connection.pendingFailure != nil else { return }
+        pendingFailureDeadline?.cancel()
+        connection.failPending()
+        closeStatusBox.withLockedValue { $0 = connection.closeStatus }
+        finishStream()
+        writeOutboundAndFlush()
+        armCloseTimer()
+        closeTransportIfDone()
+    }
+
     private func deliver(_ message: WebSocketMessage) {
         switch consumer {
-        case .stream(let source):
+        case .stream(let source, _):
+            delivered += 1
             if case .stopProducing = source.yield(message) { readPaused = true }
         case .handler(let handler):
             handler.onMessage(message, sender: WebSocketLoopSender(handler: self))
@@ -270,7 +312,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func finishStream() {
-        if case .stream(let source) = consumer {
+        if case .stream(let source, _) = consumer {
             source.finish()
             consumer = nil
         }
@@ -373,14 +415,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The connection is over: stop the timers, release waiting senders, publish the final status
     /// and tell the consumer.
     private func end() {
-        for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer] { timer?.cancel() }
+        for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer, pendingFailureDeadline] { timer?.cancel() }
         let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
         closeStatusBox.withLockedValue { $0 = status }
         let waiters = writabilityWaiters
         writabilityWaiters.removeAll()
         for waiter in waiters { waiter.fail(WebSocketError.connectionClosed) }
         switch consumer {
-        case .stream(let source):
+        case .stream(let source, _):
             source.finish()
         case .handler(let handler):
             handler.onClose(status)

@@ -167,12 +167,14 @@ public final class WebSocketServer: Sendable {
         if let sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
         }
+        let eofHold = UpgradeEOFHold()
         let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let sink = requestSink
         try pipeline.addHandlers([
+            eofHold,
             RequestHeadLimiter(limit: configuration.maxRequestHeadSize),
             decoder,
-            ServerHTTPHandler(configuration: configuration, decoder: decoder) { incoming in
+            ServerHTTPHandler(configuration: configuration, eofHold: eofHold, decoder: decoder) { incoming in
                 if case .enqueued = sink.yield(incoming) { return true }
                 return false
             },
