@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "DuplexCore", targets: ["DuplexCore"]),
         .library(name: "Duplex", targets: ["Duplex"]),
         .executable(name: "duplex", targets: ["DuplexCLI"]),
+        .executable(name: "duplex-autobahn-client", targets: ["AutobahnClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -54,6 +55,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Resources/demo")]
+        ),
+        .executableTarget(
+            name: "AutobahnClient",
+            dependencies: [
+                "Duplex",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         .testTarget(
             name: "DuplexCoreTests",

@@ -95,10 +95,10 @@ func runClients(port: Int, subscribers: Int, bytes: Int) async throws {
         }
     }
     print("ready")
-    fflush(nil)
+    fflush(stdout)
     try await allDone.futureResult.get()
     print("done")
-    fflush(nil)
+    fflush(stdout)
     for client in clients { try? await client.close() }
 }
 

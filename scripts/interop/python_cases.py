@@ -1,0 +1,156 @@
+"""Interop with Python `websockets`: its client against `duplex serve`, and `duplex connect`
+against its server."""
+
+import asyncio
+import logging
+import ssl
+
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import serve
+
+from harness import (compressible_text, expect, expect_echoed_lines, expect_same, line_bytes, random_bytes,
+                     run_duplex_connect)
+
+MiB = 1 << 20
+# A failing case is reported once, as FAIL; the server's tracebacks would only repeat it.
+logging.getLogger("websockets.server").setLevel(logging.CRITICAL)
+
+
+def client_tls_context():
+    """A client context that accepts the test run's self-signed certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+def negotiated(ws):
+    """The names of the extensions negotiated on a websockets connection."""
+    return [extension.name for extension in ws.protocol.extensions]
+
+
+async def echo_session(url, messages, compressed, tls=False):
+    """Connects, sends each message (a list sends fragments), checks each echo, closes with 1000."""
+    async with connect(url, compression="deflate" if compressed else None, max_size=None,
+                       ssl=client_tls_context() if tls else None, open_timeout=20) as ws:
+        expect(negotiated(ws) == (["permessage-deflate"] if compressed else []),
+               f"negotiated extensions {negotiated(ws)}")
+        for message in messages:
+            await ws.send(message)
+            sent = ("" if isinstance(message[0], str) else b"").join(message) if isinstance(message, list) else message
+            expect_same(sent, await ws.recv())
+        await ws.close()
+    expect(ws.close_code == 1000, f"close code {ws.close_code}, expected 1000")
+
+
+async def pipelined_session(url, count):
+    """Sends `count` messages before reading any echo; the echoes must come back in order."""
+    async with connect(url, max_size=None) as ws:
+        for index in range(count):
+            await ws.send(f"message {index}")
+        for index in range(count):
+            expect_same(f"message {index}", await ws.recv())
+
+
+async def ping_session(url):
+    """A ping is answered by a pong with the same payload."""
+    async with connect(url) as ws:
+        latency = await asyncio.wait_for(await ws.ping(b"duplex-ping"), 10)
+        expect(latency >= 0, "no pong")
+
+
+async def client_cases(results, url, tls_url):
+    """Python websockets client → Duplex server."""
+    name = "python client -> duplex server"
+    text = "h\u00e9llo w\u00f6rld \u2713 \U0001F389"
+    cases = [
+        ("text", [text], False),
+        ("binary", [random_bytes(4096, 1)], False),
+        ("0-byte text and binary", ["", b""], False),
+        ("16 MiB binary", [random_bytes(16 * MiB, 2)], False),
+        ("fragmented text", [["frag", "ment\u00e9", "", "d \u2713"]], False),
+        ("fragmented binary", [[random_bytes(1000, 3), random_bytes(70000, 4)]], False),
+        ("compressed text", [compressible_text(100_000, 5), text], True),
+        ("compressed binary", [random_bytes(65536, 6), b""], True),
+        ("compressed fragmented", [[compressible_text(3000, 7), compressible_text(5000, 8)]], True),
+        ("compressed 16 MiB", [compressible_text(16 * MiB, 9).encode()], True),
+    ]
+    for case, messages, compressed in cases:
+        await results.run(f"{name}: {case}", echo_session, url, messages, compressed)
+    await results.run(f"{name}: 1000 pipelined messages in order", pipelined_session, url, 1000)
+    await results.run(f"{name}: ping answered", ping_session, url)
+    await results.run(f"{name}: wss text+binary", echo_session, tls_url, [text, random_bytes(MiB, 10)], False, True)
+    await results.run(f"{name}: wss compressed", echo_session, tls_url, [compressible_text(50_000, 11)], True, True)
+
+
+def choose_chat(connection, offered):
+    """Accepts the `chat` subprotocol when offered, and a client offering none."""
+    return "chat" if "chat" in offered else None
+
+
+class EchoServer:
+    """A websockets echo server that records what it received. Paths: `/` echoes each message,
+    `/fragmented` echoes it in three fragments, `/fail` closes with 1011 at once."""
+
+    def __init__(self):
+        self.received = []
+        self.requests = []
+
+    async def handler(self, ws):
+        self.requests.append((ws.request.path, ws.request.headers, ws.subprotocol, negotiated(ws)))
+        if ws.request.path == "/fail":
+            await ws.close(1011, "failing on purpose")
+            return
+        async for message in ws:
+            self.received.append(message)
+            if ws.request.path == "/fragmented" and len(message) >= 3:
+                third = len(message) // 3
+                await ws.send([message[:third], message[third:2 * third], message[2 * third:]])
+            else:
+                await ws.send(message)
+
+
+async def server_cases(results, tls_files):
+    """`duplex connect` → Python websockets server."""
+    name = "duplex client -> python server"
+    server = EchoServer()
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(*tls_files)
+    async with serve(server.handler, "127.0.0.1", 0, max_size=None, select_subprotocol=choose_chat) as plain, \
+            serve(server.handler, "127.0.0.1", 0, max_size=None, ssl=tls) as secure:
+        url = f"ws://127.0.0.1:{plain.sockets[0].getsockname()[1]}"
+        tls_url = f"wss://127.0.0.1:{secure.sockets[0].getsockname()[1]}"
+
+        async def echo(lines, *options, path="/", base=url, binary=False):
+            server.received.clear()
+            status, out, err = await run_duplex_connect(base + path, lines, *options)
+            expect_echoed_lines(lines, status, out, err)
+            kinds = {type(message) for message in server.received}
+            expect(kinds <= {bytes if binary else str}, f"server received {kinds}")
+            expect(len(server.received) == len(lines), f"server got {len(server.received)} messages")
+
+        async def compressed():
+            await echo([compressible_text(200_000, 12).encode(), b"short"])
+            expect(server.requests[-1][3] == ["permessage-deflate"], f"negotiated {server.requests[-1][3]}")
+
+        async def header_and_subprotocol():
+            await echo([b"hi"], "--header", "X-Duplex-Test:42", "--subprotocol", "chat")
+            _, headers, subprotocol, _ = server.requests[-1]
+            expect(headers.get("X-Duplex-Test", "").strip() == "42", f"header {headers.get('X-Duplex-Test')!r}")
+            expect(subprotocol == "chat", f"subprotocol {subprotocol!r}")
+
+        async def server_failure():
+            status, _, err = await run_duplex_connect(url + "/fail", [b"x"])
+            expect(status != 0, "exit 0 after a 1011 close")
+            expect(err.strip() != "", "no error text on stderr")
+
+        binary_lines = [line_bytes(5000, seed) for seed in (13, 14)]
+        await results.run(f"{name}: text", echo, [b"hello", "h\u00e9llo \u2713 \U0001F389".encode()])
+        await results.run(f"{name}: binary", echo, binary_lines, "--binary", binary=True)
+        await results.run(f"{name}: 0-byte message", echo, [b"a", b"", b"b"])
+        await results.run(f"{name}: 16 MiB", echo, [compressible_text(16 * MiB, 15).encode()])
+        await results.run(f"{name}: fragmented", echo, [compressible_text(90_000, 16).encode()], path="/fragmented")
+        await results.run(f"{name}: compressed", compressed)
+        await results.run(f"{name}: header and subprotocol", header_and_subprotocol)
+        await results.run(f"{name}: wss (--insecure)", echo, [b"secure", b"hello"], "--insecure", base=tls_url)
+        await results.run(f"{name}: 1011 close exits non-zero", server_failure)
