@@ -95,10 +95,10 @@ func runClients(port: Int, subscribers: Int, bytes: Int) async throws {
         }
     }
     print("ready")
-    fflush(stdout)
+    fflush(nil)
     try await allDone.futureResult.get()
     print("done")
-    fflush(stdout)
+    fflush(nil)
     for client in clients { try? await client.close() }
 }
 

@@ -189,8 +189,8 @@ struct TopicsTests {
         let storage = frame.withUnsafeReadableBytes { $0.baseAddress }
         for index in connections.indices {
             try connections[index].sendEncoded(frame)
-            let written = try #require(connections[index].takeOutbound())
-            #expect(written.withUnsafeReadableBytes { $0.baseAddress } == storage)
+            let written = connections[index].takeOutbound()
+            #expect(written?.withUnsafeReadableBytes { $0.baseAddress } == storage)
         }
     }
 }
