@@ -55,9 +55,9 @@ final class FrameCounter: ChannelInboundHandler {
     }
 }
 
-/// The number of messages published to `subscribers`, so that each run delivers about a million.
+/// The number of messages published to `subscribers`, so that each run delivers about 200 000.
 func messageCount(for subscribers: Int) -> Int {
-    max(100, 1_000_000 / subscribers)
+    max(20, 200_000 / subscribers)
 }
 
 /// Client side (a child process, so that server and clients each have their own file limit):

@@ -418,9 +418,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
         closeStatusBox.withLockedValue { $0 = status }
         if let telemetry = session.telemetry {
-            traffic.report(to: telemetry.metrics)
-            telemetry.metrics.open.decrement()
-            telemetry.metrics.closed(code: status.code)
+            if let metrics = telemetry.metrics {
+                traffic.report(to: metrics)
+                metrics.open.decrement()
+                metrics.closed(code: status.code)
+            }
             telemetry.logger.debug("connection closed: \(status.code.rawValue) \(status.reason)")
         }
         let waiters = writabilityWaiters

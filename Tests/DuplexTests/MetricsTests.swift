@@ -82,3 +82,23 @@ struct MetricsTests {
         #expect(metrics.value("duplex_topic_messages_dropped_total") == Double(broker.droppedMessages))
     }
 }
+
+@Suite("Client logging")
+struct ClientLoggingTests {
+    @Test func clientLogsTheHandshakeAndTheCloseWithTheServersAddress() async throws {
+        let log = RecordingLog()
+        try await ServerHarness.with { _, port in
+            var client = WebSocketClientConfiguration()
+            client.logger = log.logger(level: .debug)
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/path", configuration: client) { ws in
+                try await ws.send(text: "hello")
+                var replies = ws.messages.makeAsyncIterator()
+                _ = await replies.next()
+            }
+        }
+        let records = log.records
+        #expect(records.map(\.message) == ["handshake accepted", "connection closed: 1000 "])
+        #expect(records.allSatisfy { $0.metadata["duplex.path"] == "/path" })
+        #expect(records.allSatisfy { $0.metadata["duplex.peer"]?.description.hasPrefix("127.0.0.1:") == true })
+    }
+}

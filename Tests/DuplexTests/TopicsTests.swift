@@ -195,8 +195,8 @@ struct TopicsTests {
     }
 }
 
-/// Serves `topics` on topic "feed" with a 256 KiB outbound cap, subscribes a raw TCP client that
-/// never reads and a WebSocket client that does, publishes 400 messages of 64 KiB (each once the
+/// Serves `topics` on topic "feed" with a 64 KiB outbound cap, subscribes a raw TCP client (4 KiB receive buffer) that
+/// never reads and a WebSocket client that does, publishes 200 messages of 32 KiB (each once the
 /// reading client got the one before), checks that the reading client got them all, then calls
 /// `check` with the number of subscribers left.
 func slowSubscriberScenario(
@@ -205,7 +205,7 @@ func slowSubscriberScenario(
     try await ServerHarness.with(
         configure: {
             $0.metricsFactory = metrics
-            $0.session.maxQueuedOutboundBytes = 256 << 10
+            $0.session.maxQueuedOutboundBytes = 64 << 10
             $0.session.pingInterval = nil
             $0.extensions = []
         },
@@ -218,6 +218,7 @@ func slowSubscriberScenario(
     ) { _, port in
         let slow = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.autoRead, value: false)
+            .channelOption(.socketOption(.so_rcvbuf), value: 4096)
             .connect(host: "127.0.0.1", port: port).get()
         try await slow.writeAndFlush(ByteBuffer(string: handshakeRequest()))
         var plain = WebSocketClientConfiguration()
@@ -226,13 +227,13 @@ func slowSubscriberScenario(
             for _ in 0..<500 where topics.subscriberCount(of: "feed") < 2 { try await Task.sleep(for: .milliseconds(10)) }
             var received = fast.messages.makeAsyncIterator()
             var count = 0
-            for index in 0..<400 {
-                topics.publish(.binary(ByteBuffer(repeating: UInt8(index % 256), count: 64 << 10)), to: "feed")
+            for index in 0..<200 {
+                topics.publish(.binary(ByteBuffer(repeating: UInt8(index % 256), count: 32 << 10)), to: "feed")
                 guard case .binary(let bytes) = await received.next(), bytes.getInteger(at: 0, as: UInt8.self) == UInt8(index % 256)
                 else { break }
                 count += 1
             }
-            #expect(count == 400)
+            #expect(count == 200)
             for _ in 0..<100 where topics.subscriberCount(of: "feed") == 2 { try await Task.sleep(for: .milliseconds(10)) }
             try await check(topics.subscriberCount(of: "feed"))
         }
