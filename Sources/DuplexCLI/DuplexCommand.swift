@@ -6,6 +6,6 @@ struct DuplexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "duplex",
         abstract: "WebSocket server and client (RFC 6455, RFC 7692).",
-        subcommands: [ServeCommand.self, ConnectCommand.self, AcceptCommand.self]
+        subcommands: [ServeCommand.self, ConnectCommand.self, AcceptCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,156 @@
+import ArgumentParser
+import Foundation
+
+/// `duplex bench`: a load generator for WebSocket echo servers, built on SwiftNIO and DuplexCore,
+/// with every connection driven on its event loop.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure a WebSocket echo server: echo throughput and latency, handshakes per second, memory per idle connection.",
+        discussion: """
+            echo     keeps -d messages of -s bytes in flight on each of -c connections and times every echo.
+            connect  runs handshake-and-close cycles on -c connections at a time.
+            idle     opens -c connections and holds them; with --server-pid, reports the server's \
+            resident memory growth per connection (VmRSS from /proc/PID/status).
+            """
+    )
+
+    @Argument(help: "echo, connect or idle.")
+    var mode: BenchMode
+
+    @Argument(help: "The server's ws:// URL.")
+    var url = BenchTarget(argument: "ws://127.0.0.1:8080/")!
+
+    @Option(name: [.short, .customLong("connections")], help: "Connections (concurrent cycles in connect mode).")
+    var connections = 100
+
+    @Option(name: [.short, .customLong("depth")], help: "Echo messages in flight per connection.")
+    var depth = 1
+
+    @Option(name: [.short, .customLong("size")], help: "Echo message size in bytes.")
+    var size = 32
+
+    @Flag(help: "Echo message kind.")
+    var payload: PayloadKind = .binary
+
+    @Flag(help: "Offer permessage-deflate.")
+    var deflate = false
+
+    @Flag(help: "Check every echoed byte against what was sent.")
+    var verify = false
+
+    @Option(help: "Seconds measured.")
+    var duration = 5.0
+
+    @Option(help: "Seconds of load before the measurement starts (idle mode: seconds to let the server settle).")
+    var warmup = 1.0
+
+    @Option(name: [.short, .customLong("threads")], help: "Event loop threads of the generator.")
+    var threads = 1
+
+    @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure.")
+    var serverPID: Int32?
+
+    @Flag(help: "Print the report as JSON on standard output.")
+    var json = false
+
+    func validate() throws {
+        guard connections > 0, depth > 0, size >= 0, threads > 0 else {
+            throw ValidationError("-c, -d and -t must be positive, -s not negative")
+        }
+        guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
+    }
+
+    func run() async throws {
+        ProcessMetrics.raiseOpenFileLimit()
+        let generator = try await LoadGenerator(threads: threads, target: url, deflate: deflate)
+        let report: BenchReport
+        do {
+            switch mode {
+            case .echo: report = try await runEcho(generator)
+            case .connect: report = try await runConnect(generator)
+            case .idle: report = try await runIdle(generator)
+            }
+        } catch {
+            try? await generator.shutdown()
+            throw error
+        }
+        try await generator.shutdown()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(report.summary)
+        }
+        if report.verifyFailures ?? 0 > 0 { throw ExitCode(1) }
+    }
+
+    private func runEcho(_ generator: LoadGenerator) async throws -> BenchReport {
+        let plan = EchoPlan(
+            payload: EchoPlan.makePayload(size: size, text: payload == .text),
+            isText: payload == .text, depth: depth, verify: verify
+        )
+        let opened = try await generator.openAll(connections, workload: .echo(plan))
+        let window = try await MeasurementWindow.measure(generator, label: "echo", warmup: warmup, duration: duration)
+        await generator.close(opened.channels)
+        var report = makeReport(window)
+        report.depth = depth
+        report.size = size
+        report.payload = payload.rawValue
+        report.deflateOffered = deflate
+        report.deflateNegotiated = deflate ? opened.deflated : nil
+        report.messagesPerSecond = Double(window.statistics.operations) / window.seconds
+        report.megabytesPerSecond = Double(window.statistics.bytes) / window.seconds / 1e6
+        report.latency = .init(window.statistics.latency)
+        report.verifyFailures = verify ? window.statistics.verifyFailures : nil
+        return report
+    }
+
+    private func runConnect(_ generator: LoadGenerator) async throws -> BenchReport {
+        let cycles = generator.runCycles(slots: connections)
+        let window = try await MeasurementWindow.measure(generator, label: "connect", warmup: warmup, duration: duration)
+        try await cycles.get()
+        var report = makeReport(window)
+        report.handshakesPerSecond = Double(window.statistics.operations) / window.seconds
+        report.latency = .init(window.statistics.latency)
+        return report
+    }
+
+    private func runIdle(_ generator: LoadGenerator) async throws -> BenchReport {
+        let before = serverPID.flatMap { ProcessMetrics.residentBytes(pid: $0) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let opened = try await generator.openAll(connections, workload: .idle)
+        let seconds = start.duration(to: clock.now).inSeconds
+        try await Task.sleep(for: .seconds(warmup))
+        let after = serverPID.flatMap { ProcessMetrics.residentBytes(pid: $0) }
+        try await Task.sleep(for: .seconds(duration))
+        let statistics = try await generator.snapshot()
+        try await generator.stop()
+        await generator.close(opened.channels)
+        var report = makeReport(MeasurementWindow(statistics: statistics, seconds: seconds, cpuSeconds: 0))
+        report.operations = UInt64(opened.channels.count)
+        report.generatorCPU = nil
+        if let before, let after {
+            report.idleMemory = .init(
+                serverRSSBefore: before, serverRSSAfter: after,
+                bytesPerConnection: Double(after - before) / Double(connections)
+            )
+        } else if let serverPID {
+            throw BenchError.invalidOptions("cannot read VmRSS of process \(serverPID)")
+        }
+        return report
+    }
+
+    private func makeReport(_ window: MeasurementWindow) -> BenchReport {
+        let cores = window.cpuSeconds / window.seconds
+        let utilization = cores / Double(threads)
+        return BenchReport(
+            mode: mode.rawValue, url: url.description, connections: connections, threads: threads,
+            seconds: window.seconds, operations: window.statistics.operations,
+            generatorCPU: .init(cores: cores, utilization: utilization, saturated: utilization > 0.9),
+            errors: window.statistics.errors, firstError: window.statistics.firstError
+        )
+    }
+}
