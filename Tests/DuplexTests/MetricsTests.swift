@@ -73,14 +73,6 @@ struct MetricsTests {
         #expect(messages.contains { $0.hasPrefix("connection closed: 1000") })
         #expect(messages.count <= 3)  // per connection, not per message
     }
-
-    @Test func droppedTopicMessagesAreCounted() async throws {
-        let metrics = RecordingMetrics()
-        let broker = InProcessTopicBroker(overflowPolicy: .dropMessages, metricsFactory: metrics)
-        try await slowSubscriberScenario(topics: WebSocketTopics(broker: broker)) { _ in }
-        #expect(broker.droppedMessages > 0)
-        #expect(metrics.value("duplex_topic_messages_dropped_total") == Double(broker.droppedMessages))
-    }
 }
 
 @Suite("Client logging")

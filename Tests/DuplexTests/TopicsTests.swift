@@ -241,7 +241,9 @@ func slowSubscriberScenario(
     }
 }
 
-@Suite("Topics: slow subscribers")
+/// One scenario at a time: each pushes megabytes through loopback, which would starve the timing
+/// tests (keepalive deadlines of 100 ms) that run in parallel.
+@Suite("Topics: slow subscribers", .serialized)
 struct TopicSlowSubscriberTests {
     @Test func slowSubscriberIsClosedWithThePolicysCode() async throws {
         let topics = WebSocketTopics(overflowPolicy: .closeSubscriber(code: .tryAgainLater))
@@ -258,5 +260,13 @@ struct TopicSlowSubscriberTests {
             #expect(subscribers == 2)
             #expect(broker.droppedMessages > 0)
         }
+    }
+
+    @Test func droppedTopicMessagesAreCounted() async throws {
+        let metrics = RecordingMetrics()
+        let broker = InProcessTopicBroker(overflowPolicy: .dropMessages, metricsFactory: metrics)
+        try await slowSubscriberScenario(topics: WebSocketTopics(broker: broker)) { _ in }
+        #expect(broker.droppedMessages > 0)
+        #expect(metrics.value("duplex_topic_messages_dropped_total") == Double(broker.droppedMessages))
     }
 }
