@@ -99,7 +99,8 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             validation: ServerHandshake.validate(request),
             respond: { response in
                 bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
-            }
+            },
+            telemetry: configuration.session.telemetry
         )
         if !submit(incoming) {
             writeAndClose(

@@ -48,6 +48,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var idleTimer: Scheduled<Void>?
     private var pendingFailureDeadline: Scheduled<Void>?
     private var lastReceived = NIODeadline.now()
+    private var traffic = TrafficCounts()
 
     init(
         connection: WebSocketConnection,
@@ -67,6 +68,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if let metrics = session.telemetry?.metrics {
+            metrics.accepted.increment()
+            metrics.open.increment()
+        }
         scheduleKeepalive()
         if let idle = session.idleTimeout { scheduleIdleCheck(after: idle) }
         if case .handler(let handler) = consumer {
@@ -77,7 +82,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBurst = true
         if session.idleTimeout != nil { lastReceived = .now() }
-        connection.receive(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        traffic.bytesReceived += bytes.readableBytes
+        connection.receive(bytes)
         drainEvents()
         writeOutbound()
         closeTransportIfDone()
@@ -137,7 +144,38 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .text(let text): try connection.send(text: text)
         case .binary(let bytes): try connection.send(.binary, payload: bytes)
         }
+        traffic.messagesSent += 1
         writeOutboundAndFlush()
+    }
+
+    /// Queues a message published to a topic: `frame` when it was encoded once for many
+    /// connections, otherwise `message`, encoded here. When the message would take the write buffer
+    /// of a peer that is not reading past ``SessionConfiguration/maxQueuedOutboundBytes``, `overflow`
+    /// decides. Returns `false` when the message was dropped for that reason.
+    func publish(_ message: WebSocketMessage, frame: ByteBuffer?, overflow: TopicOverflowPolicy) -> Bool {
+        guard connection.state == .open, let context else { return true }
+        if !context.channel.isWritable {
+            let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            let size = frame?.readableBytes ?? message.opcodeAndPayload.1.readableBytes
+            if queued + size > session.maxQueuedOutboundBytes {
+                guard case .closeSubscriber(let code) = overflow else { return false }
+                fail(with: CloseStatus(code: code, reason: "subscriber too slow"))
+                return true
+            }
+        }
+        do {
+            if let frame {
+                try connection.sendEncoded(frame)
+            } else {
+                let (opcode, payload) = message.opcodeAndPayload
+                try connection.send(opcode, payload: payload)
+            }
+        } catch {
+            return true
+        }
+        traffic.messagesSent += 1
+        writeOutboundAndFlush()
+        return true
     }
 
     /// Queues a message and returns a future that completes once the channel is writable again, so
@@ -198,6 +236,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// after the bytes forwarded during the upgrade (which no `channelReadComplete` follows).
     func flushIfNeeded() {
         inReadBurst = false
+        if let metrics = session.telemetry?.metrics { traffic.report(to: metrics) }
         if needsFlush, let context {
             needsFlush = false
             context.flush()
@@ -300,6 +339,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func deliver(_ message: WebSocketMessage) {
+        traffic.messagesReceived += 1
         switch consumer {
         case .stream(let source, _):
             delivered += 1
@@ -327,6 +367,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 return
             }
         }
+        traffic.bytesSent += bytes.readableBytes
         context.write(wrapOutboundOut(bytes), promise: nil)
         needsFlush = true
     }
@@ -418,6 +459,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer, pendingFailureDeadline] { timer?.cancel() }
         let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
         closeStatusBox.withLockedValue { $0 = status }
+        if let telemetry = session.telemetry {
+            if let metrics = telemetry.metrics {
+                traffic.report(to: metrics)
+                metrics.open.decrement()
+                metrics.closed(code: status.code)
+            }
+            telemetry.logger.debug("connection closed: \(status.code.rawValue) \(status.reason)")
+        }
         let waiters = writabilityWaiters
         writabilityWaiters.removeAll()
         for waiter in waiters { waiter.fail(WebSocketError.connectionClosed) }

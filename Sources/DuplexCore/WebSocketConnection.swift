@@ -313,7 +313,11 @@ public struct WebSocketConnection {
         precondition(role == .server, "a client must mask each frame with a fresh key")
         try checkCanSend()
         guard !sendingFragments else { throw .fragmentOutOfSequence }
-        outbound.writeImmutableBuffer(frames)
+        if outbound.readableBytes == 0 {
+            outbound = frames  // shares the storage: N connections write the same bytes, not N copies
+        } else {
+            outbound.writeImmutableBuffer(frames)
+        }
     }
 
     /// Queues a ping (payload at most 125 bytes).
