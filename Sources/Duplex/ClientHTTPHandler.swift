@@ -19,6 +19,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private let handshake: ClientHandshake
     private let configuration: WebSocketClientConfiguration
+    private let eofHold: UpgradeEOFHold
     private let encoder: any RemovableChannelHandler
     private let decoder: any RemovableChannelHandler
     private let upgraded: EventLoopPromise<WebSocket>
@@ -29,12 +30,14 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     init(
         handshake: ClientHandshake,
         configuration: WebSocketClientConfiguration,
+        eofHold: UpgradeEOFHold,
         encoder: any RemovableChannelHandler,
         decoder: any RemovableChannelHandler,
         upgraded: EventLoopPromise<WebSocket>
     ) {
         self.handshake = handshake
         self.configuration = configuration
+        self.eofHold = eofHold
         self.encoder = encoder
         self.decoder = decoder
         self.upgraded = upgraded
@@ -129,12 +132,15 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         try pipeline.addHandler(handler, position: .after(self))
         pipeline.removeHandler(encoder, promise: nil)
         // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
-        // later loop turn; until then it would refuse the handler's writes, which stay queued.
+        // later loop turn; until then it would refuse the handler's writes, which stay queued, and
+        // the end of the input is held back (the decoder would drop the leftovers if it saw it).
+        eofHold.hold()
         let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
         pipeline.removeHandler(decoder, promise: decoderRemoved)
         pipeline.removeHandler(context: context, promise: nil)
-        decoderRemoved.futureResult.assumeIsolated().whenComplete { [upgraded] _ in
+        decoderRemoved.futureResult.assumeIsolated().whenComplete { [upgraded, eofHold] _ in
             handler.releaseWrites()
+            eofHold.release()
             if let webSocket { upgraded.succeed(webSocket) }
         }
     }

@@ -18,6 +18,8 @@ struct IncomingRequest: Sendable {
     /// Carries out the response on the connection's event loop; yields the ``WebSocket`` to serve
     /// when accepted with an async body.
     let respond: @Sendable (Response) -> EventLoopFuture<WebSocket?>
+    /// The connection's logger and the server's metrics.
+    let telemetry: ConnectionTelemetry?
 
     /// The path part of the target.
     var path: String {

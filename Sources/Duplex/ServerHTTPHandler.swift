@@ -19,6 +19,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private let configuration: WebSocketServerConfiguration
+    private let eofHold: UpgradeEOFHold
     private let decoder: any RemovableChannelHandler
     private let submit: @Sendable (IncomingRequest) -> Bool
     private let isOverCapacity: Bool
@@ -31,11 +32,13 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// head is read.
     init(
         configuration: WebSocketServerConfiguration,
+        eofHold: UpgradeEOFHold,
         decoder: any RemovableChannelHandler,
         isOverCapacity: Bool = false,
         submit: @escaping @Sendable (IncomingRequest) -> Bool
     ) {
         self.configuration = configuration
+        self.eofHold = eofHold
         self.decoder = decoder
         self.isOverCapacity = isOverCapacity
         self.submit = submit
@@ -107,7 +110,8 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             validation: ServerHandshake.validate(request),
             respond: { response in
                 bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
-            }
+            },
+            telemetry: configuration.session.telemetry
         )
         if !submit(incoming) {
             writeAndClose(
@@ -150,14 +154,16 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
         // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
-        // later loop turn; the handler's writes stay queued until then.
+        // later loop turn; the handler's writes stay queued and the end of the input is held back
+        // until then (the decoder would drop the leftovers if it saw it).
+        eofHold.hold()
         let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
         pipeline.removeHandler(decoder, promise: decoderRemoved)
         pipeline.removeHandler(context: context, promise: nil)
-        return decoderRemoved.futureResult.assumeIsolated().map { _ in
+        return decoderRemoved.futureResult.assumeIsolated().always { [eofHold] _ in
             handler.releaseWrites()
-            return webSocket
-        }.nonisolated()
+            eofHold.release()
+        }.map { _ in webSocket }.nonisolated()
     }
 
     private func writeAndClose(_ response: HandshakeResponse, context: ChannelHandlerContext) {

@@ -28,6 +28,8 @@ public struct SessionConfiguration: Sendable {
     /// made while the channel is unwritable that would take the buffer past this fails the
     /// connection with 1008. Default 64 MiB.
     public var maxQueuedOutboundBytes: Int = 64 << 20
+    /// Where a server connection logs and counts (set by the server for each connection).
+    var telemetry: ConnectionTelemetry?
 
     /// The defaults.
     public init() {}

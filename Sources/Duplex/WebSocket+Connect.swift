@@ -1,4 +1,5 @@
 import DuplexCore
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -33,6 +34,14 @@ extension WebSocket {
         configuration: WebSocketClientConfiguration,
         eventLoopGroup: any EventLoopGroup
     ) async throws -> WebSocket {
+        var logger = configuration.logger
+        logger[metadataKey: "duplex.peer"] = "\(url.host):\(url.port)"
+        logger[metadataKey: "duplex.path"] = "\(url.target)"
+        let configuration = {
+            var configuration = configuration
+            configuration.session.telemetry = ConnectionTelemetry(logger: logger, metrics: nil)
+            return configuration
+        }()
         let handshake = ClientHandshake(
             host: url.hostHeader,
             target: url.target,
@@ -55,14 +64,16 @@ extension WebSocket {
                         try pipeline.addHandler(
                             NIOSSLClientHandler(context: sslContext, serverHostname: serverHostname))
                     }
+                    let eofHold = UpgradeEOFHold()
                     let encoder = HTTPRequestEncoder()
                     let decoder = ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes))
                     try pipeline.addHandlers([
+                        eofHold,
                         encoder,
                         decoder,
                         ClientHTTPHandler(
-                            handshake: handshake, configuration: configuration, encoder: encoder,
-                            decoder: decoder, upgraded: upgraded),
+                            handshake: handshake, configuration: configuration, eofHold: eofHold,
+                            encoder: encoder, decoder: decoder, upgraded: upgraded),
                     ])
                 }
             }
@@ -70,9 +81,17 @@ extension WebSocket {
             _ = try await bootstrap.connect(host: url.host, port: url.port).get()
         } catch {
             upgraded.fail(error)
+            logger.debug("connect failed: \(error)")
             throw error
         }
-        return try await upgraded.futureResult.get()
+        do {
+            let webSocket = try await upgraded.futureResult.get()
+            logger.debug("handshake accepted")
+            return webSocket
+        } catch {
+            logger.debug("handshake failed: \(error)")
+            throw error
+        }
     }
 
     /// Whether `host` is an IPv4 or IPv6 literal (which TLS may not send as the server name).

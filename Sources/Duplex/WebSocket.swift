@@ -17,7 +17,7 @@ public final class WebSocket: Sendable {
     public let remoteAddress: SocketAddress?
     /// The channel the connection runs on.
     let channel: any Channel
-    private let handler: HandlerReference
+    let handler: HandlerReference
     private let closeStatusBox: NIOLockedValueBox<CloseStatus?>
 
     init(
@@ -49,12 +49,6 @@ public final class WebSocket: Sendable {
     /// handshake started, and ``WebSocketError/connectionClosed`` when the connection is gone.
     public func send(_ message: WebSocketMessage) async throws {
         try await handler.flatSubmit { $0.sendWhenWritable(message) }.get()
-    }
-
-    /// Queues a message without waiting for the peer to keep up (see ``WebSocketTopics``); dropped
-    /// when the connection is closing.
-    func enqueue(_ message: WebSocketMessage) {
-        handler.onLoop { try? $0.send(message) }
     }
 
     /// Sends a text message.
@@ -158,9 +152,10 @@ extension WebSocket {
             )
             return (handler, nil)
         }
-        let (messages, source) = WebSocketMessages.make(session: session, demand: InboundDemand(handler: reference))
+        let demand = InboundDemand(handler: reference)
+        let (messages, source) = WebSocketMessages.make(session: session, demand: demand)
         let handler = WebSocketChannelHandler(
-            connection: connection, session: session, consumer: .stream(source),
+            connection: connection, session: session, consumer: .stream(source, demand),
             closeStatus: closeStatus, eventLoop: channel.eventLoop
         )
         reference.set(handler)

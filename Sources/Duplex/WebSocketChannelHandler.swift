@@ -13,8 +13,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Who receives the connection's messages.
     enum Consumer {
-        /// The async ``WebSocket/messages`` sequence.
-        case stream(WebSocketMessages.Source)
+        /// The async ``WebSocket/messages`` sequence, and the consumer's progress through it.
+        case stream(WebSocketMessages.Source, InboundDemand)
         /// A handler called on the event loop.
         case handler(any WebSocketEventHandler)
     }
@@ -42,6 +42,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The latest ping received while the channel was not writable, answered once it is; earlier
     /// ones are not answered (RFC 6455 §5.5.3 allows answering only the most recent ping).
     private var unansweredPing: ByteBuffer?
+    /// Messages handed to the consumer so far.
+    private var delivered = 0
 
     private var closeTimer: Scheduled<Void>?
     private var keepaliveTimer: Scheduled<Void>?
@@ -52,7 +54,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var awaitedKeepalive: Int?
     private var keepalivesSent = 0
     private var idleTimer: Scheduled<Void>?
+    private var pendingFailureDeadline: Scheduled<Void>?
     private var lastReceived = NIODeadline.now()
+    private var traffic = TrafficCounts()
 
     init(
         connection: WebSocketConnection,
@@ -72,6 +76,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if let metrics = session.telemetry?.metrics {
+            metrics.accepted.increment()
+            metrics.open.increment()
+        }
         scheduleKeepalive()
         if let idle = session.idleTimeout { scheduleIdleCheck(after: idle) }
         if case .handler(let handler) = consumer {
@@ -82,7 +90,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         inReadBurst = true
         if session.idleTimeout != nil { lastReceived = .now() }
-        connection.receive(unwrapInboundIn(data))
+        let bytes = unwrapInboundIn(data)
+        traffic.bytesReceived += bytes.readableBytes
+        connection.receive(bytes)
         drainEvents()
         writeOutbound()
         closeTransportIfDone()
@@ -93,6 +103,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        connection.failPending()
         connection.receiveEOF()
         drainEvents()
         end()
@@ -146,7 +157,38 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .text(let text): try connection.send(text: text)
         case .binary(let bytes): try connection.send(.binary, payload: bytes)
         }
+        traffic.messagesSent += 1
         writeOutboundAndFlush()
+    }
+
+    /// Queues a message published to a topic: `frame` when it was encoded once for many
+    /// connections, otherwise `message`, encoded here. When the message would take the write buffer
+    /// of a peer that is not reading past ``SessionConfiguration/maxQueuedOutboundBytes``, `overflow`
+    /// decides. Returns `false` when the message was dropped for that reason.
+    func publish(_ message: WebSocketMessage, frame: ByteBuffer?, overflow: TopicOverflowPolicy) -> Bool {
+        guard connection.state == .open, let context else { return true }
+        if !context.channel.isWritable {
+            let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+            let size = frame?.readableBytes ?? message.opcodeAndPayload.1.readableBytes
+            if queued + size > session.maxQueuedOutboundBytes {
+                guard case .closeSubscriber(let code) = overflow else { return false }
+                fail(with: CloseStatus(code: code, reason: "subscriber too slow"))
+                return true
+            }
+        }
+        do {
+            if let frame {
+                try connection.sendEncoded(frame)
+            } else {
+                let (opcode, payload) = message.opcodeAndPayload
+                try connection.send(opcode, payload: payload)
+            }
+        } catch {
+            return true
+        }
+        traffic.messagesSent += 1
+        writeOutboundAndFlush()
+        return true
     }
 
     /// Queues a message and returns a future that completes once the channel is writable again, so
@@ -183,6 +225,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard connection.state == .open else { return }
         try connection.close(code: code, reason: reason)
         stopBackpressure()
+        if connection.pendingFailure != nil {
+            failPending()
+            return
+        }
         writeOutboundAndFlush()
         armCloseTimer()
         closeTransportIfDone()
@@ -203,6 +249,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// after the bytes forwarded during the upgrade (which no `channelReadComplete` follows).
     func flushIfNeeded() {
         inReadBurst = false
+        if let metrics = session.telemetry?.metrics { traffic.report(to: metrics) }
         if needsFlush, let context {
             needsFlush = false
             context.flush()
@@ -235,6 +282,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func consumerTerminated() {
         if case .stream = consumer { consumer = nil }
         stopBackpressure()
+        failPending()
+    }
+
+    /// The consumer is done with every message delivered before a protocol violation: the close
+    /// frame can follow its replies now.
+    func consumerCaughtUp() {
+        failPending()
     }
 
     // MARK: Internals
@@ -244,8 +298,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         resumeReading()
     }
 
+    /// Hands the parsed events to the consumer. A protocol violation found behind messages the async
+    /// consumer has not handled yet is deferred until it has (or the close timeout passes), so that
+    /// its replies to them go out before the close frame; meanwhile nothing more is parsed.
     private func drainEvents() {
-        while let event = connection.nextEvent() {
+        var defersFailure = false
+        if case .stream = consumer { defersFailure = true }
+        while let event = connection.nextEvent(deferringFailure: defersFailure) {
             switch event {
             case .text(let bytes):
                 deliver(.text(String(buffer: bytes)))
@@ -263,6 +322,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 finishStream()
                 armCloseTimer()
             case .protocolError:
+                if case .stream(_, let demand) = consumer, !demand.hasHandled(delivered) {
+                    pendingFailureDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.closeTimeout) {
+                        [self] in
+                        failPending()
+                    }
+                    return
+                }
+                connection.failPending()
                 closeStatusBox.withLockedValue { $0 = connection.closeStatus }
                 finishStream()
                 armCloseTimer()
@@ -282,9 +349,24 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// Acts on a deferred protocol violation, if any: queues its close frame, ends the stream and
+    /// closes TCP.
+    private func failPending() {
+        guard connection.pendingFailure != nil else { return }
+        pendingFailureDeadline?.cancel()
+        connection.failPending()
+        closeStatusBox.withLockedValue { $0 = connection.closeStatus }
+        finishStream()
+        writeOutboundAndFlush()
+        armCloseTimer()
+        closeTransportIfDone()
+    }
+
     private func deliver(_ message: WebSocketMessage) {
+        traffic.messagesReceived += 1
         switch consumer {
-        case .stream(let source):
+        case .stream(let source, _):
+            delivered += 1
             if case .stopProducing = source.yield(message) { readPaused = true }
         case .handler(let handler):
             handler.onMessage(message, sender: WebSocketLoopSender(handler: self))
@@ -294,7 +376,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func finishStream() {
-        if case .stream(let source) = consumer {
+        if case .stream(let source, _) = consumer {
             source.finish()
             consumer = nil
         }
@@ -309,6 +391,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 return
             }
         }
+        traffic.bytesSent += bytes.readableBytes
         context.write(wrapOutboundOut(bytes), promise: nil)
         needsFlush = true
     }
@@ -401,14 +484,22 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The connection is over: stop the timers, release waiting senders, publish the final status
     /// and tell the consumer.
     private func end() {
-        for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer] { timer?.cancel() }
+        for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer, pendingFailureDeadline] { timer?.cancel() }
         let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
         closeStatusBox.withLockedValue { $0 = status }
+        if let telemetry = session.telemetry {
+            if let metrics = telemetry.metrics {
+                traffic.report(to: metrics)
+                metrics.open.decrement()
+                metrics.closed(code: status.code)
+            }
+            telemetry.logger.debug("connection closed: \(status.code.rawValue) \(status.reason)")
+        }
         let waiters = writabilityWaiters
         writabilityWaiters.removeAll()
         for waiter in waiters { waiter.fail(WebSocketError.connectionClosed) }
         switch consumer {
-        case .stream(let source):
+        case .stream(let source, _):
             source.finish()
         case .handler(let handler):
             handler.onClose(status)

@@ -1,4 +1,5 @@
 import DuplexCore
+import Logging
 import NIOCore
 import NIOSSL
 
@@ -22,6 +23,9 @@ public struct WebSocketClientConfiguration: Sendable {
     public var handshakeTimeout: TimeAmount = .seconds(10)
     /// Limits and timeouts of the open connection.
     public var session = SessionConfiguration()
+    /// Where the client logs (at `debug`: connecting, the handshake's outcome, the close), with the
+    /// server's address and the path as metadata; nothing per message. Default: label `duplex.client`.
+    public var logger = Logger(label: "duplex.client")
 
     /// The defaults.
     public init() {}

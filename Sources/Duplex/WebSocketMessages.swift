@@ -1,3 +1,4 @@
+import NIOConcurrencyHelpers
 import NIOCore
 
 /// The messages received on a ``WebSocket``, in order. The sequence finishes when the connection
@@ -19,6 +20,7 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
     typealias Source = Producer.Source
 
     private let producer: Producer
+    private let demand: InboundDemand
 
     /// Makes the sequence and the source the channel handler yields into; `demand` is told when to
     /// resume reading and when the consumer went away.
@@ -32,12 +34,12 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
             finishOnDeinit: true,
             delegate: demand
         )
-        return (WebSocketMessages(producer: made.sequence), made.source)
+        return (WebSocketMessages(producer: made.sequence, demand: demand), made.source)
     }
 
     /// Creates the iterator.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: producer.makeAsyncIterator())
+        AsyncIterator(base: producer.makeAsyncIterator(), demand: demand)
     }
 
     /// Iterates the messages.
@@ -46,17 +48,33 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
         public typealias Failure = Never
 
         var base: Producer.AsyncIterator
+        let demand: InboundDemand
+        /// How many messages this iterator returned.
+        var returned = 0
 
         /// The next message, or `nil` once the connection has closed.
         public mutating func next() async -> WebSocketMessage? {
-            await base.next()
+            demand.consumerHandled(returned)
+            let message = await base.next()
+            if message != nil { returned += 1 }
+            return message
         }
     }
 }
 
-/// Relays the consumer's demand from whatever thread it runs on to the channel handler's event loop.
+/// Relays the consumer's demand from whatever thread it runs on to the channel handler's event loop,
+/// and tells the handler when the consumer has handled the messages delivered before a protocol
+/// violation (see ``WebSocketChannelHandler/consumerCaughtUp()``).
 final class InboundDemand: NIOAsyncSequenceProducerDelegate {
     private let handler: HandlerReference
+    private let progress = NIOLockedValueBox(Progress())
+
+    private struct Progress {
+        /// Messages the consumer is done with: it asked for the one after them.
+        var handled = 0
+        /// The count of handled messages the handler waits for, if it waits.
+        var awaited: Int?
+    }
 
     init(handler: HandlerReference) {
         self.handler = handler
@@ -68,5 +86,26 @@ final class InboundDemand: NIOAsyncSequenceProducerDelegate {
 
     func didTerminate() {
         handler.onLoop { $0.consumerTerminated() }
+    }
+
+    /// The consumer asks for the next message, having received `count` so far.
+    func consumerHandled(_ count: Int) {
+        let caughtUp = progress.withLockedValue { progress in
+            progress.handled = count
+            guard let awaited = progress.awaited, count >= awaited else { return false }
+            progress.awaited = nil
+            return true
+        }
+        if caughtUp { handler.onLoop { $0.consumerCaughtUp() } }
+    }
+
+    /// Whether the consumer is done with the first `count` messages; if not, the handler is told
+    /// (``WebSocketChannelHandler/consumerCaughtUp()``) once it is. Call on the event loop.
+    func hasHandled(_ count: Int) -> Bool {
+        progress.withLockedValue { progress in
+            if progress.handled >= count { return true }
+            progress.awaited = count
+            return false
+        }
     }
 }

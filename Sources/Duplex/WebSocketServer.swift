@@ -1,4 +1,5 @@
 import DuplexCore
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -26,12 +27,15 @@ public final class WebSocketServer: Sendable {
     private let requests: AsyncStream<IncomingRequest>
     private let requestSink: AsyncStream<IncomingRequest>.Continuation
     private let state = NIOLockedValueBox(ServerState())
+    private let metrics: ServerMetrics
 
     private struct ServerState {
         var listener: (any Channel)?
         var connections: [ObjectIdentifier: any Channel] = [:]
         /// Set once shutdown began; completes when every connection is closed.
         var shutdownDone: EventLoopFuture<Void>?
+        /// The number of connections accepted so far (their ids in logs).
+        var connectionsAccepted = 0
     }
 
     /// Creates a server; nothing listens until ``bind()`` or ``run(_:)``. Connections run on
@@ -42,6 +46,7 @@ public final class WebSocketServer: Sendable {
     ) {
         self.configuration = configuration
         self.group = eventLoopGroup
+        self.metrics = ServerMetrics(factory: configuration.metricsFactory)
         (requests, requestSink) = AsyncStream.makeStream(of: IncomingRequest.self)
     }
 
@@ -127,19 +132,29 @@ public final class WebSocketServer: Sendable {
         handles: @Sendable (String) -> Bool,
         decide: @Sendable (UpgradeRequest) async -> UpgradeDecision
     ) async {
+        var logger = incoming.telemetry?.logger ?? configuration.logger
+        logger[metadataKey: "duplex.path"] = "\(incoming.path)"
         guard handles(incoming.path) else {
+            metrics.rejected(reason: "not_found")
+            logger.debug("handshake refused: no route for the path (404)")
             _ = incoming.respond(.reject(HandshakeResponse(status: .notFound, body: "not found\n")))
             return
         }
         let upgrade: UpgradeRequest
         switch incoming.validation {
         case .failure(let rejection):
+            metrics.handshakeFailed(status: rejection.response.status)
+            logger.debug("invalid handshake refused (\(rejection.response.status))")
             _ = incoming.respond(.reject(rejection.response))
             return
         case .success(let request):
             upgrade = request
         }
         guard configuration.originPolicy.accepts(origin: upgrade.origin, host: upgrade.host) else {
+            metrics.rejected(reason: "origin")
+            logger.info(
+                "handshake refused (403): origin \(upgrade.origin ?? "") is not allowed for host \(upgrade.host)",
+                metadata: ["duplex.origin": "\(upgrade.origin ?? "")"])
             _ = incoming.respond(.reject(HandshakeResponse(status: .forbidden, body: "origin not allowed\n")))
             return
         }
@@ -152,10 +167,18 @@ public final class WebSocketServer: Sendable {
         }
         switch await decide(upgrade).kind {
         case .reject(let response):
+            metrics.rejected(reason: "application")
+            logger.debug("handshake refused by the application (\(response.status))")
             _ = incoming.respond(.reject(response))
         case .accept(let subprotocol, let headers, let serve):
             let result = upgrade.accept(
                 subprotocol: subprotocol, extensions: configuration.extensions, headers: headers)
+            logger.debug(
+                "handshake accepted",
+                metadata: [
+                    "duplex.subprotocol": "\(subprotocol ?? "")",
+                    "duplex.extensions": "\(result.extensions.map(\.responseElement.name).joined(separator: ", "))",
+                ])
             guard let webSocket = try? await incoming.respond(.accept(result, serve)).get(),
                 case .task(let body) = serve
             else { return }
@@ -165,46 +188,49 @@ public final class WebSocketServer: Sendable {
 
     private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?) throws {
         let limit = configuration.maxConnections
-        let admission = state.withLockedValue { state -> Admission in
-            guard state.shutdownDone == nil else { return .shuttingDown }
-            guard state.connections.count < limit else { return .overCapacity }
-            state.connections[ObjectIdentifier(channel)] = channel
-            return .admitted
+        let admission = state.withLockedValue { state -> (id: Int, isOverCapacity: Bool)? in
+            guard state.shutdownDone == nil else { return nil }
+            state.connectionsAccepted += 1
+            let isOverCapacity = state.connections.count >= limit
+            if !isOverCapacity { state.connections[ObjectIdentifier(channel)] = channel }
+            return (state.connectionsAccepted, isOverCapacity)
         }
-        switch admission {
-        case .shuttingDown:
+        guard let admission else {
             channel.close(promise: nil)
             return
-        case .admitted:
+        }
+        var logger = configuration.logger
+        logger[metadataKey: "duplex.connection"] = "\(admission.id)"
+        logger[metadataKey: "duplex.peer"] = "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")"
+        logger.trace("connection opened")
+        var connectionConfiguration = configuration
+        connectionConfiguration.session.telemetry = ConnectionTelemetry(logger: logger, metrics: metrics)
+        if admission.isOverCapacity {
+            logger.info("connection refused: \(limit) connections open (maxConnections)")
+        } else {
             channel.closeFuture.whenComplete { [state] _ in
                 _ = state.withLockedValue { $0.connections.removeValue(forKey: ObjectIdentifier(channel)) }
             }
-        case .overCapacity:
-            break
         }
         let pipeline = channel.pipeline.syncOperations
         if let sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
         }
+        let eofHold = UpgradeEOFHold()
         let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let sink = requestSink
         try pipeline.addHandlers([
+            eofHold,
             RequestHeadLimiter(limit: configuration.maxRequestHeadSize),
             decoder,
             ServerHTTPHandler(
-                configuration: configuration, decoder: decoder, isOverCapacity: admission == .overCapacity
+                configuration: connectionConfiguration, eofHold: eofHold, decoder: decoder,
+                isOverCapacity: admission.isOverCapacity
             ) { incoming in
                 if case .enqueued = sink.yield(incoming) { return true }
                 return false
             },
         ])
-    }
-
-    /// Whether a new connection is served.
-    private enum Admission {
-        case admitted
-        case overCapacity
-        case shuttingDown
     }
 
     /// Starts the graceful shutdown once; the future completes when every connection is closed.

@@ -1,4 +1,6 @@
 import DuplexCore
+import Logging
+import Metrics
 import NIOCore
 import NIOSSL
 
@@ -44,6 +46,13 @@ public struct WebSocketServerConfiguration: Sendable {
     /// When set, a handshake must offer at least one of these subprotocols; one that offers none is
     /// refused with 400 before the application is asked. Default `nil` (no requirement).
     public var requiredSubprotocols: [String]? = nil
+    /// Where the server logs, with each connection's metadata (`duplex.connection`, `duplex.peer`,
+    /// `duplex.path`). Refused origins are logged at `info`; connections, handshakes and closes at
+    /// `debug`; nothing per message. Default: label `duplex.server`.
+    public var logger = Logger(label: "duplex.server")
+    /// Where the server's metrics go (see docs/topics.md for the names); `nil` uses the global
+    /// `MetricsSystem` bootstrapped by the application. Default `nil`.
+    public var metricsFactory: (any MetricsFactory)?
 
     /// Listens on `host` and `port` (0 picks a free port).
     public init(host: String = "127.0.0.1", port: Int = 8080) {

@@ -1,49 +1,64 @@
-import NIOConcurrencyHelpers
-
 /// Named groups of connections to publish messages to (pub/sub), e.g. chat rooms.
 ///
-/// ``publish(_:to:)`` never waits for a subscriber: the message is handed to each subscriber's
-/// event loop and written there, so one slow subscriber does not hold up the others. A subscriber
-/// that stops reading is bounded by ``SessionConfiguration/maxQueuedOutboundBytes`` (1008 past it).
-/// Each connection compresses on its own (permessage-deflate contexts are per connection).
+/// ```swift
+/// let topics = WebSocketTopics()
+/// // in a server's .accept body:
+/// topics.subscribe(ws, to: "room:lobby")
+/// for await message in ws.messages { topics.publish(message, to: "room:lobby") }
+/// ```
+///
+/// - A connection's subscriptions end with it.
+/// - ``publish(_:to:)`` never waits for a subscriber, and the messages one caller publishes reach
+///   each subscriber in publish order.
+/// - Each message is encoded once, and the same bytes are written to every subscriber that can share
+///   them: all that negotiated no extension, and all that negotiated permessage-deflate with the same
+///   parameters and no server context takeover (then it is also compressed once). Subscribers whose
+///   compression context carries over between messages compress it themselves.
+/// - A subscriber that does not keep up is bounded by ``SessionConfiguration/maxQueuedOutboundBytes``;
+///   past it the broker's ``TopicOverflowPolicy`` closes it or drops messages for it.
+///
+/// Where subscriptions live and how messages travel is the ``TopicBroker``'s job; the default is an
+/// ``InProcessTopicBroker``.
 public final class WebSocketTopics: Sendable {
-    private let subscribers = NIOLockedValueBox<[String: [ObjectIdentifier: WebSocket]]>([:])
+    /// The broker that stores subscriptions and delivers messages.
+    public let broker: any TopicBroker
 
-    /// Creates an empty set of topics.
-    public init() {}
+    /// Topics kept by `broker`.
+    public init(broker: any TopicBroker = InProcessTopicBroker()) {
+        self.broker = broker
+    }
 
-    /// Adds `webSocket` to `topic`'s subscribers.
+    /// Topics kept by an ``InProcessTopicBroker`` that treats slow subscribers with `overflowPolicy`.
+    public convenience init(overflowPolicy: TopicOverflowPolicy) {
+        self.init(broker: InProcessTopicBroker(overflowPolicy: overflowPolicy))
+    }
+
+    /// Adds `webSocket` (a server-side connection) to `topic`'s subscribers until it unsubscribes or
+    /// its connection ends.
     public func subscribe(_ webSocket: WebSocket, to topic: String) {
-        subscribers.withLockedValue { $0[topic, default: [:]][ObjectIdentifier(webSocket)] = webSocket }
+        let subscriber = TopicSubscriber(webSocket)
+        broker.subscribe(subscriber, to: topic)
+        subscriber.closeFuture.whenComplete { [broker] _ in broker.unsubscribeFromAll(subscriber) }
     }
 
     /// Removes `webSocket` from `topic`'s subscribers.
     public func unsubscribe(_ webSocket: WebSocket, from topic: String) {
-        subscribers.withLockedValue { topics in
-            topics[topic]?[ObjectIdentifier(webSocket)] = nil
-            if topics[topic]?.isEmpty == true { topics[topic] = nil }
-        }
+        broker.unsubscribe(TopicSubscriber(webSocket), from: topic)
     }
 
-    /// Removes `webSocket` from every topic (call when its connection ends).
+    /// Removes `webSocket` from every topic (this also happens when its connection ends).
     public func unsubscribeFromAll(_ webSocket: WebSocket) {
-        subscribers.withLockedValue { topics in
-            for topic in Array(topics.keys) {
-                topics[topic]?[ObjectIdentifier(webSocket)] = nil
-                if topics[topic]?.isEmpty == true { topics[topic] = nil }
-            }
-        }
+        broker.unsubscribeFromAll(TopicSubscriber(webSocket))
     }
 
     /// How many connections subscribe to `topic`.
     public func subscriberCount(of topic: String) -> Int {
-        subscribers.withLockedValue { $0[topic]?.count ?? 0 }
+        broker.subscriberCount(of: topic)
     }
 
     /// Sends `message` to every subscriber of `topic` without waiting; subscribers whose connection
     /// is closing are skipped.
     public func publish(_ message: WebSocketMessage, to topic: String) {
-        let targets = subscribers.withLockedValue { $0[topic].map { Array($0.values) } ?? [] }
-        for webSocket in targets { webSocket.enqueue(message) }
+        broker.publish(message, to: topic)
     }
 }

@@ -1,17 +1,12 @@
 import ArgumentParser
-import Dispatch
 import Duplex
+import Logging
 import NIOSSL
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import ServiceLifecycle
 
 /// `duplex serve`: an echo server on `/echo` and `/`, with permessage-deflate, that also serves the
 /// browser demo (its page to plain GETs, its chat on `/chat`), until SIGINT or SIGTERM (which shut
-/// it down gracefully).
+/// it down gracefully, through a swift-service-lifecycle `ServiceGroup`).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -61,15 +56,6 @@ struct ServeCommand: AsyncParsableCommand {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         Console.out("listening on \(scheme)://\(shownHost):\(address.port ?? port)")
 
-        let signals = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { Task { await server.shutdown() } }
-            source.resume()
-            return source
-        }
-        defer { signals.forEach { $0.cancel() } }
-
         let echo: WebSocketRouter.Route = { _ in
             .accept { ws in
                 for await message in ws.messages { try await ws.send(message) }
@@ -80,6 +66,11 @@ struct ServeCommand: AsyncParsableCommand {
             .adding("/", echo)
             .adding("/echo", echo)
             .adding("/chat") { request in .accept { ws in try await chat.serve(request, ws) } }
-        try await server.run(router: router)
+        let group = ServiceGroup(
+            services: [WebSocketService(server: server, router: router)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: configuration.logger
+        )
+        try await group.run()
     }
 }

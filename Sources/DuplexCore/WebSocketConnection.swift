@@ -25,6 +25,9 @@ public struct WebSocketConnection {
     /// The code and reason the connection ended with, once it has: the peer's close frame (1005 when
     /// it carried no code), the code we failed it with, or 1006 after ``receiveEOF()`` without a close.
     public private(set) var closeStatus: CloseStatus?
+    /// A protocol violation found by ``nextEvent(deferringFailure:)`` and not acted on yet (see
+    /// ``failPending()``); while one is pending, nothing more is parsed.
+    public private(set) var pendingFailure: ProtocolError?
 
     private let configuration: ConnectionConfiguration
     private let extensions: [any WebSocketExtension]
@@ -59,7 +62,7 @@ public struct WebSocketConnection {
 
     /// Hands over bytes received from the peer. They are parsed lazily by ``nextEvent()``.
     public mutating func receive(_ bytes: ByteBuffer) {
-        guard state != .closed else { return }
+        guard state != .closed, pendingFailure == nil else { return }
         parser.append(bytes)
     }
 
@@ -79,7 +82,16 @@ public struct WebSocketConnection {
     /// ``ConnectionEvent/protocolError(_:)``; after that no more events come. Frames after the
     /// peer's close frame are ignored.
     public mutating func nextEvent() -> ConnectionEvent? {
-        while state != .closed {
+        nextEvent(deferringFailure: false)
+    }
+
+    /// ``nextEvent()``, except that with `deferringFailure` a protocol violation is returned as
+    /// ``ConnectionEvent/protocolError(_:)`` without being acted on: it becomes ``pendingFailure``,
+    /// nothing more is parsed (and bytes received are dropped), but messages can still be sent, so
+    /// that the application answers the messages received before the violation before the close
+    /// frame goes out. Call ``failPending()`` once it has.
+    public mutating func nextEvent(deferringFailure: Bool) -> ConnectionEvent? {
+        while state != .closed && pendingFailure == nil {
             do {
                 switch try step() {
                 case .needMoreBytes: return nil
@@ -87,11 +99,24 @@ public struct WebSocketConnection {
                 case .event(let event): return event
                 }
             } catch {
-                fail(error)
+                if deferringFailure {
+                    pendingFailure = error
+                } else {
+                    fail(error)
+                }
                 return .protocolError(error)
             }
         }
         return nil
+    }
+
+    /// Acts on the ``pendingFailure``: queues the close frame with its code (unless this side already
+    /// sent one) and ends the connection. Does nothing when none is pending or the connection has
+    /// already ended.
+    public mutating func failPending() {
+        guard let error = pendingFailure else { return }
+        pendingFailure = nil
+        if state != .closed { fail(error) }
     }
 
     /// What one step of parsing produced.
@@ -288,7 +313,11 @@ public struct WebSocketConnection {
         precondition(role == .server, "a client must mask each frame with a fresh key")
         try checkCanSend()
         guard !sendingFragments else { throw .fragmentOutOfSequence }
-        outbound.writeImmutableBuffer(frames)
+        if outbound.readableBytes == 0 {
+            outbound = frames  // shares the storage: N connections write the same bytes, not N copies
+        } else {
+            outbound.writeImmutableBuffer(frames)
+        }
     }
 
     /// Queues a ping (payload at most 125 bytes).

@@ -22,6 +22,24 @@ struct CloseTests {
         #expect(serverSaw.get() == CloseStatus(code: CloseCode(4001), reason: "bye"))
     }
 
+    @Test func echoOfAMessageBeforeAnInvalidFrameGoesOutBeforeTheClose() async throws {
+        // "hi", then a frame with RSV2 set (no extension allows it), masked with 0x01020304, in one write.
+        let hi: [UInt8] = [0x81, 0x82, 0x01, 0x02, 0x03, 0x04, UInt8(ascii: "h") ^ 1, UInt8(ascii: "i") ^ 2]
+        let invalid: [UInt8] = [0xA1, 0x80, 0x01, 0x02, 0x03, 0x04]
+        let echoThenClose1002: [UInt8] = [0x81, 0x02, UInt8(ascii: "h"), UInt8(ascii: "i"), 0x88]
+        try await ServerHarness.with { _, port in
+            for _ in 0..<20 {
+                let answer = try await RawTCP.exchange(
+                    port: port, sending: Array(handshakeRequest().utf8) + hi + invalid, timeout: .seconds(30))
+                let bytes = Array(answer.readableBytesView)
+                let headEnd = (3..<bytes.count).first { Array(bytes[($0 - 3)...$0]) == [13, 10, 13, 10] }
+                let frames = headEnd.map { Array(bytes[($0 + 1)...]) } ?? []
+                #expect(frames.starts(with: echoThenClose1002))
+                #expect(frames.count > 7 && frames[6] == 0x03 && frames[7] == 0xEA)
+            }
+        }
+    }
+
     @Test func serverReturningClosesWith1000() async throws {
         try await ServerHarness.with(decide: { _ in .accept { _ in } }) { _, port in
             let status = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in

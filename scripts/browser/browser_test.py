@@ -220,8 +220,16 @@ async def run_scheme(scheme: str, results: Results, workdir: Path) -> None:
             expect(not errors, "; ".join(errors))
             return f"{len(pages)} pages"
 
+        async def graceful_sigterm() -> str:
+            # Page A is still in its chat room: the server must close that connection and exit 0.
+            server.terminate()
+            status = await asyncio.to_thread(server.wait, 15)
+            expect(status == 0, f"the server exited with status {status}")
+            return "exit status 0"
+
         await results.step(f"[{scheme}] screenshot", screenshot)
         await results.step(f"[{scheme}] no uncaught script errors", no_script_errors)
+        await results.step(f"[{scheme}] SIGTERM stops the server gracefully", graceful_sigterm)
     finally:
         for page in pages.values():
             await page.close()

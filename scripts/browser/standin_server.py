@@ -11,6 +11,7 @@ Its first stdout line is `listening on ws://HOST:PORT` (wss:// with TLS), like `
 import argparse
 import asyncio
 import json
+import signal
 import ssl
 import time
 from collections import defaultdict
@@ -120,7 +121,12 @@ async def main() -> None:
         host, port = server.sockets[0].getsockname()[:2]
         host = f"[{host}]" if ":" in host else host
         print(f"listening on {'wss' if context else 'ws'}://{host}:{port}", flush=True)
-        await server.serve_forever()
+        stop = asyncio.Event()
+        for number in (signal.SIGINT, signal.SIGTERM):  # graceful shutdown, exit status 0, like `duplex serve`
+            asyncio.get_running_loop().add_signal_handler(number, stop.set)
+        await stop.wait()
+        server.close()
+        await server.wait_closed()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ import ssl
 
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
+from websockets.extensions.permessage_deflate import (ClientPerMessageDeflateFactory,
+                                                      ServerPerMessageDeflateFactory)
 
 from harness import (compressible_text, expect, expect_echoed_lines, expect_same, line_bytes, random_bytes,
                      run_duplex_connect)
@@ -81,6 +83,53 @@ async def client_cases(results, url, tls_url):
     await results.run(f"{name}: ping answered", ping_session, url)
     await results.run(f"{name}: wss text+binary", echo_session, tls_url, [text, random_bytes(MiB, 10)], False, True)
     await results.run(f"{name}: wss compressed", echo_session, tls_url, [compressible_text(50_000, 11)], True, True)
+    for parameters in DEFLATE_COMBINATIONS:
+        await results.run(f"{name}: deflate {describe_combination(parameters)}",
+                          deflate_parameters_session, url, parameters)
+
+
+# permessage-deflate parameter combinations (RFC 7692 §7.1): no-context-takeover for either side,
+# and window sizes from the smallest zlib can honour to the largest.
+DEFLATE_COMBINATIONS = [
+    dict(server_no_context_takeover=server_nct, client_no_context_takeover=client_nct,
+         server_max_window_bits=server_bits, client_max_window_bits=client_bits)
+    for server_nct in (False, True) for client_nct in (False, True)
+    for server_bits, client_bits in ((None, None), (None, True), (9, 9), (12, 10), (15, 15))
+]
+
+
+def describe_combination(parameters):
+    """A short name for a parameter combination, e.g. `snct cnct s12 c10`."""
+    names = [short for key, short in (("server_no_context_takeover", "snct"),
+                                      ("client_no_context_takeover", "cnct")) if parameters[key]]
+    for key, short in (("server_max_window_bits", "s"), ("client_max_window_bits", "c")):
+        value = parameters[key]
+        if value is True:
+            names.append(f"{short}-offered")
+        elif value is not None:
+            names.append(f"{short}{value}")
+    return " ".join(names) or "defaults"
+
+
+async def deflate_parameters_session(url, parameters):
+    """Offers exactly `parameters`, checks the server's answer honours them, and echoes messages
+    that exercise the context (the same text repeated) both ways."""
+    factory = ClientPerMessageDeflateFactory(**parameters)
+    async with connect(url, compression=None, extensions=[factory], max_size=None, open_timeout=20) as ws:
+        expect(negotiated(ws) == ["permessage-deflate"], f"negotiated extensions {negotiated(ws)}")
+        agreed = ws.protocol.extensions[0]
+        if parameters["server_no_context_takeover"]:
+            expect(agreed.remote_no_context_takeover, "server_no_context_takeover not honoured")
+        if isinstance(parameters["server_max_window_bits"], int):
+            expect(agreed.remote_max_window_bits <= parameters["server_max_window_bits"],
+                   f"server window {agreed.remote_max_window_bits}")
+        for index in range(4):
+            message = compressible_text(20_000, 40 + index % 2)
+            await ws.send(message)
+            expect_same(message, await ws.recv())
+            await ws.send(message.encode())
+            expect_same(message.encode(), await ws.recv())
+    expect(ws.close_code == 1000, f"close code {ws.close_code}, expected 1000")
 
 
 def choose_chat(connection, offered):
@@ -154,3 +203,20 @@ async def server_cases(results, tls_files):
         await results.run(f"{name}: header and subprotocol", header_and_subprotocol)
         await results.run(f"{name}: wss (--insecure)", echo, [b"secure", b"hello"], "--insecure", base=tls_url)
         await results.run(f"{name}: 1011 close exits non-zero", server_failure)
+
+    # The server picks the parameters; `duplex connect` offers its default (client_max_window_bits).
+    for parameters in DEFLATE_COMBINATIONS:
+        if parameters["client_max_window_bits"] is True:
+            continue  # a server cannot answer client_max_window_bits without a value
+        deflate_server = EchoServer()
+        factory = ServerPerMessageDeflateFactory(**parameters)
+        async with serve(deflate_server.handler, "127.0.0.1", 0, max_size=None, compression=None,
+                         extensions=[factory]) as listening:
+            server = deflate_server
+            url = f"ws://127.0.0.1:{listening.sockets[0].getsockname()[1]}"
+
+            async def deflate_echo():
+                await echo([compressible_text(30_000, 50).encode()] * 3 + [b"x"], base=url)
+                expect(server.requests[-1][3] == ["permessage-deflate"], f"negotiated {server.requests[-1][3]}")
+
+            await results.run(f"{name}: deflate chosen by server {describe_combination(parameters)}", deflate_echo)
