@@ -21,28 +21,35 @@ struct ShutdownTests {
         let clients = 20
         let echoed = NIOLockedValueBox(0)
         let results = try await ServerHarness.with(decide: echoCounting) { server, port in
-            try await withThrowingTaskGroup(of: (Int, CloseStatus?).self) { group in
+            try await withThrowingTaskGroup(of: ClientOutcome.self) { group in
                 for _ in 0..<clients {
                     group.addTask { try await sendUntilClosed(port: port, counting: echoed) }
                 }
                 // Shut down in full flow: every client connected and many echoes under way.
                 #expect(try await eventually(timeout: .seconds(20)) { echoed.withLockedValue { $0 } >= clients * 20 })
                 await server.shutdown()
-                var results: [(Int, CloseStatus?)] = []
+                var results: [ClientOutcome] = []
                 for try await result in group { results.append(result) }
                 return results
             }
         }
-        let received = results.reduce(0) { $0 + $1.0 }
+        let received = results.reduce(0) { $0 + $1.received }
         #expect(received >= clients * 20)
         #expect(received == sent.withLockedValue { $0 })
-        #expect(results.allSatisfy { $0.1?.code == .goingAway })
+        #expect(results.allSatisfy { $0.closeCode == .goingAway })
     }
 }
 
+/// What one client saw: the echoes it received and the code its connection closed with.
+/// (A struct rather than a tuple: Swift 6.3.1's optimizer crashes on the tuple form of this test.)
+private struct ClientOutcome: Sendable {
+    var received: Int
+    var closeCode: CloseCode?
+}
+
 /// Sends a message every 2 ms until the connection closes; returns the echoes received (also added
-/// to `echoed` as they arrive) and the close status.
-private func sendUntilClosed(port: Int, counting echoed: NIOLockedValueBox<Int>) async throws -> (Int, CloseStatus?) {
+/// to `echoed` as they arrive) and the close code.
+private func sendUntilClosed(port: Int, counting echoed: NIOLockedValueBox<Int>) async throws -> ClientOutcome {
     try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
         let sender = Task {
             var index = 0
@@ -62,6 +69,6 @@ private func sendUntilClosed(port: Int, counting echoed: NIOLockedValueBox<Int>)
             echoed.withLockedValue { $0 += 1 }
         }
         sender.cancel()
-        return (received, ws.closeStatus)
+        return ClientOutcome(received: received, closeCode: ws.closeStatus?.code)
     }
 }
