@@ -10,7 +10,6 @@ let package = Package(
         .executable(name: "peer-nio", targets: ["PeerNIO"]),
         .executable(name: "peer-hummingbird", targets: ["PeerHummingbird"]),
         .executable(name: "peer-vapor", targets: ["PeerVapor"]),
-        .executable(name: "core-bench-check", targets: ["CoreBenchmarkCheck"]),
     ],
     dependencies: [
         .package(name: "Duplex", path: ".."),
@@ -53,13 +52,11 @@ let package = Package(
         .target(
             name: "CoreBenchmarkBodies",
             dependencies: [
+                .product(name: "Duplex", package: "Duplex"),
                 .product(name: "DuplexCore", package: "Duplex"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
-        ),
-        .executableTarget(
-            name: "CoreBenchmarkCheck",
-            dependencies: ["CoreBenchmarkBodies"]
         ),
         .executableTarget(
             name: "CoreBenchmarks",

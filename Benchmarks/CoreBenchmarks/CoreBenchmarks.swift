@@ -39,6 +39,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    Benchmark("event-loop echo 32 B binary (allocations per message)") { benchmark in
+        let echo = try EventLoopEcho(payloadSize: 32)
+        for _ in 0..<100 { _ = try echo.echo() }  // warm up: buffers reach their steady sizes
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(try echo.echo())
+        }
+        benchmark.stopMeasurement()
+        try echo.finish()
+    }
+
     let message = TextSamples.mixedScripts(size: 16 * 1024)
     Benchmark("permessage-deflate round trip 16 KiB text") { benchmark in
         var pair = CoreBenchmarkBodies.deflatePair()

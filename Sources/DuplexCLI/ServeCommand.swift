@@ -4,7 +4,8 @@ import Logging
 import NIOSSL
 import ServiceLifecycle
 
-/// `duplex serve`: an echo server on `/echo` and `/`, with permessage-deflate, that also serves the
+/// `duplex serve`: an echo server on `/echo` and `/` (on the event loop, or with `--async-echo` from
+/// a task per connection), with permessage-deflate, that also serves the
 /// browser demo (its page to plain GETs, its chat on `/chat`), until SIGINT or SIGTERM (which shut
 /// it down gracefully, through a swift-service-lifecycle `ServiceGroup`).
 struct ServeCommand: AsyncParsableCommand {
@@ -27,6 +28,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-message-size"), help: "The largest message and frame accepted, in bytes.")
     var maxMessageSize = 64 << 20
+
+    @Flag(help: "Echo from an async task per connection (for ws.messages and ws.send) instead of on the event loop.")
+    var asyncEcho = false
 
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
@@ -56,10 +60,11 @@ struct ServeCommand: AsyncParsableCommand {
         let shownHost = host.contains(":") ? "[\(host)]" : host
         Console.out("listening on \(scheme)://\(shownHost):\(address.port ?? port)")
 
-        let echo: WebSocketRouter.Route = { _ in
-            .accept { ws in
-                for await message in ws.messages { try await ws.send(message) }
-            }
+        let echo: WebSocketRouter.Route
+        if asyncEcho {
+            echo = { _ in .accept { ws in for await message in ws.messages { try await ws.send(message) } } }
+        } else {
+            echo = { _ in .accept(eventHandler: { EchoHandler() }) }
         }
         let chat = ChatRoom()
         let router = WebSocketRouter()

@@ -8,7 +8,9 @@ import NIOCore
 /// and ``maxFrameSize`` — all from the header, before the payload is buffered. Message-level rules
 /// (fragmentation order, message size, UTF-8) are ``WebSocketConnection``'s.
 ///
-/// Payloads are unmasked in place in the parser's own buffer and handed out as slices of it. Before
+/// Payloads are unmasked in place in the parser's own buffer and handed out as slices of it (a
+/// server copies what it receives into that buffer first; a client, which has nothing to unmask,
+/// takes the bytes received as they are). Before
 /// a slice is handed out, every payload byte already received behind it is unmasked too, so that
 /// later frames of the same read never write to storage an earlier slice shares (which would copy
 /// the whole buffer).
@@ -48,7 +50,14 @@ public struct FrameParser {
 
     /// Adds received bytes. When nothing is buffered the buffer is taken as it is, without a copy.
     public mutating func append(_ bytes: ByteBuffer) {
-        if buffer.readableBytes == 0 {
+        if buffer.readableBytes == 0 && role == .server {
+            // Masked bytes are unmasked in place. The transport still holds its read buffer (to
+            // reuse it), so writing there would copy it into a new allocation; copy into storage of
+            // our own instead, recycled once the slices handed out from it are gone.
+            scan.rebase(by: -buffer.readerIndex)
+            buffer.clear()
+            buffer.writeImmutableBuffer(bytes)
+        } else if buffer.readableBytes == 0 {
             scan.rebase(by: bytes.readerIndex - buffer.readerIndex)
             buffer = bytes
         } else {
@@ -100,7 +109,17 @@ public struct FrameParser {
             scan.unmaskAll(in: &buffer)
         }
         pendingHeader = nil
-        return buffer.readSlice(length: header.payloadLength)
+        let payload = buffer.readSlice(length: header.payloadLength)
+        releaseIfDrained()
+        return payload
+    }
+
+    /// Lets go of a drained buffer that is the transport's (a client's, see ``append(_:)``), so that
+    /// the transport can reuse it for its next read, or that is larger than ``reusedStorageCapacity``.
+    private mutating func releaseIfDrained() {
+        guard buffer.readableBytes == 0, role == .client || buffer.capacity > reusedStorageCapacity else { return }
+        scan.rebase(by: -buffer.readerIndex)
+        buffer = ByteBuffer()
     }
 
     /// Returns the next whole frame, or `nil` when more bytes are needed.

@@ -146,7 +146,7 @@ public struct WebSocketConnection {
         switch header.opcode {
         case .ping:
             if configuration.automaticPong && !sentClose {
-                writer.write(.pong, payload: payload, into: &outbound)
+                emit(.pong, payload: payload)
             }
             return .event(.ping(payload))
         case .pong:
@@ -283,13 +283,13 @@ public struct WebSocketConnection {
             bits.formUnion(encoded.reservedBits)
         }
         guard let fragmentSize = configuration.fragmentSize, fragmentSize > 0, payload.readableBytes > fragmentSize else {
-            writer.write(opcode, payload: payload, reservedBits: bits, into: &outbound)
+            emit(opcode, payload: payload, reservedBits: bits)
             return
         }
         var frameOpcode = opcode
         while let fragment = payload.readSlice(length: min(fragmentSize, payload.readableBytes)) {
             let isFinal = payload.readableBytes == 0
-            writer.write(frameOpcode, payload: fragment, isFinal: isFinal, reservedBits: bits, into: &outbound)
+            emit(frameOpcode, payload: fragment, isFinal: isFinal, reservedBits: bits)
             if isFinal { break }
             frameOpcode = .continuation
             bits = []
@@ -302,7 +302,7 @@ public struct WebSocketConnection {
         try checkCanSend()
         let expected: Bool = sendingFragments ? opcode == .continuation : (opcode == .text || opcode == .binary)
         guard expected else { throw .fragmentOutOfSequence }
-        writer.write(opcode, payload: payload, isFinal: isFinal, into: &outbound)
+        emit(opcode, payload: payload, isFinal: isFinal)
         sendingFragments = !isFinal
     }
 
@@ -341,10 +341,28 @@ public struct WebSocketConnection {
     }
 
     /// The bytes to write to the peer since the last call, or `nil` when there are none.
+    ///
+    /// The returned buffer shares its storage with the connection's: once the transport has written
+    /// it and let go of it, the next frames are encoded into the same storage (up to 16 KiB of it),
+    /// so that a steady exchange of small messages allocates nothing.
     public mutating func takeOutbound() -> ByteBuffer? {
         guard outbound.readableBytes > 0 else { return nil }
-        defer { outbound = ByteBuffer() }
-        return outbound
+        let bytes = outbound
+        if outbound.capacity <= reusedStorageCapacity {
+            outbound.moveReaderIndex(to: outbound.writerIndex)
+        } else {
+            outbound = ByteBuffer()
+        }
+        return bytes
+    }
+
+    /// Appends one frame to the outbound bytes, first recycling their storage when everything in it
+    /// was taken (``ByteBuffer/clear()`` reuses it when the transport no longer holds it).
+    private mutating func emit(
+        _ opcode: Opcode, payload: ByteBuffer, isFinal: Bool = true, reservedBits: ReservedBits = []
+    ) {
+        if outbound.readableBytes == 0 && outbound.readerIndex > 0 { outbound.clear() }
+        writer.write(opcode, payload: payload, isFinal: isFinal, reservedBits: reservedBits, into: &outbound)
     }
 
     private func checkCanSend() throws(UsageError) {
@@ -354,14 +372,14 @@ public struct WebSocketConnection {
     private mutating func sendControl(_ opcode: Opcode, payload: ByteBuffer) throws(UsageError) {
         try checkCanSend()
         guard payload.readableBytes <= 125 else { throw .controlPayloadTooLong }
-        writer.write(opcode, payload: payload, into: &outbound)
+        emit(opcode, payload: payload)
     }
 
     private mutating func writeClose(code: CloseCode, reason: String) {
         var payload = ByteBuffer()
         payload.writeInteger(code.rawValue)
         payload.writeString(reason)
-        writer.write(.close, payload: payload, into: &outbound)
+        emit(.close, payload: payload)
         sentClose = true
     }
 }
@@ -438,18 +456,4 @@ public enum ConnectionEvent: Sendable, Hashable {
     /// The peer broke the protocol; the close frame with ``ProtocolError/closeCode`` is queued and the
     /// connection is over.
     case protocolError(ProtocolError)
-}
-
-/// Where a client's masking keys come from.
-public struct MaskingKeySource: Sendable {
-    /// Returns the next 4-byte masking key.
-    public var next: @Sendable () -> UInt32
-    /// Creates a source from a function.
-    public init(next: @escaping @Sendable () -> UInt32) { self.next = next }
-    /// Keys from the system's cryptographically secure generator.
-    public static var secureRandom: MaskingKeySource {
-        MaskingKeySource { UInt32.random(in: .min ... .max) }
-    }
-    /// The same key every time (for reproducible tests).
-    public static func fixed(_ key: UInt32) -> MaskingKeySource { MaskingKeySource { key } }
 }

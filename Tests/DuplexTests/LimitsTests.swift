@@ -18,8 +18,9 @@ struct LimitsTests {
 
     @Test func slowlorisTricklingHeaderBytesIsDroppedAtTheTotalDeadline() async throws {
         try await ServerHarness.with(configure: { $0.handshakeTimeout = .milliseconds(500) }) { _, port in
-            let client = try await RawWebSocketClient.connect(port: port)
+            // The server's deadline starts when it accepts, which may be before connect returns.
             let started = ContinuousClock.now
+            let client = try await RawWebSocketClient.connect(port: port)
             // One byte every 50 ms: each read resets no timer, so the deadline holds.
             for byte in Array(handshakeRequest(extraHeaders: "X-Slow: \(String(repeating: "s", count: 200))\r\n").utf8) {
                 if client.isClosed { break }

@@ -3,7 +3,7 @@ import NIOCore
 
 /// The bodies of the core's micro-benchmarks. Each returns a value that tells whether it did its
 /// work right, so the same bodies serve the timing runs (`swift package benchmark`) and the
-/// correctness check (`core-bench-check`).
+/// correctness checks (Tests/DuplexTests/BenchmarkBodiesTests.swift, which links these files).
 public enum CoreBenchmarkBodies {
     /// Feeds `frames` to a fresh server-side connection and drains its events: header parsing,
     /// unmasking and UTF-8 validation. Returns the number of text messages and their payload bytes.
