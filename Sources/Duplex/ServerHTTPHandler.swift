@@ -147,8 +147,14 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             .whenFailure { _ in context.close(promise: nil) }
         let eventHandler: (any WebSocketEventHandler)?
         if case .eventHandler(let make) = serve { eventHandler = make() } else { eventHandler = nil }
+        var session = configuration.session
+        if let telemetry = session.telemetry, telemetry.logger.logLevel > .debug {
+            // An open connection logs at debug only: without those lines, it keeps the server's
+            // logger rather than its own copy with per-connection metadata (hundreds of bytes).
+            session.telemetry = ConnectionTelemetry(logger: configuration.logger, metrics: telemetry.metrics)
+        }
         let (handler, webSocket) = WebSocket.makeConnection(
-            channel: context.channel, role: .server, session: configuration.session,
+            channel: context.channel, role: .server, session: session,
             subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: eventHandler
         )
         let pipeline = context.pipeline.syncOperations

@@ -144,7 +144,6 @@ extension WebSocket {
             extensions: extensions.map { $0.makeExtension(role: role) }
         )
         let closeStatus = NIOLockedValueBox<CloseStatus?>(nil)
-        let reference = HandlerReference(eventLoop: channel.eventLoop)
         if let eventHandler {
             let handler = WebSocketChannelHandler(
                 connection: connection, session: session, consumer: .handler(eventHandler),
@@ -152,6 +151,7 @@ extension WebSocket {
             )
             return (handler, nil)
         }
+        let reference = HandlerReference(eventLoop: channel.eventLoop)
         let demand = InboundDemand(handler: reference)
         let (messages, source) = WebSocketMessages.make(session: session, demand: demand)
         let handler = WebSocketChannelHandler(

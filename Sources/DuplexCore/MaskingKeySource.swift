@@ -13,6 +13,8 @@ public struct MaskingKeySource: Sendable {
         let pool = MaskingKeyPool()
         return MaskingKeySource { pool.next() }
     }
+    /// For a server, which never masks: asking it for a key is a programmer error.
+    static let unused = MaskingKeySource { preconditionFailure("a server never masks its frames") }
     /// The same key every time (for reproducible tests).
     public static func fixed(_ key: UInt32) -> MaskingKeySource { MaskingKeySource { key } }
 }

@@ -42,18 +42,19 @@ public struct WebSocketConnection {
     private var sendingFragments = false
 
     /// Creates the protocol state for `role`. `extensions` are the negotiated extensions' instances
-    /// in the order they were negotiated. `maskingKeys` makes the masks a client uses (a secure
-    /// random source by default; inject a fixed one for reproducible tests).
+    /// in the order they were negotiated. `maskingKeys` makes the masks a client uses (by default
+    /// ``MaskingKeySource/secureRandom`` for a client; a server, which never masks, makes none).
+    /// Inject a fixed one for reproducible tests.
     public init(
         role: Role,
         configuration: ConnectionConfiguration = ConnectionConfiguration(),
         extensions: [any WebSocketExtension] = [],
-        maskingKeys: MaskingKeySource = .secureRandom
+        maskingKeys: MaskingKeySource? = nil
     ) {
         self.role = role
         self.configuration = configuration
         self.extensions = extensions
-        self.writer = FrameWriter(role: role, maskingKeys: maskingKeys)
+        self.writer = FrameWriter(role: role, maskingKeys: maskingKeys ?? (role == .client ? .secureRandom : .unused))
         let allowedBits = extensions.reduce(into: ReservedBits()) { $0.formUnion($1.reservedBits) }
         self.parser = FrameParser(role: role, allowedReservedBits: allowedBits, maxFrameSize: configuration.maxFrameSize)
     }
