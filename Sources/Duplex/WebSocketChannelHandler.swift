@@ -46,7 +46,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var delivered = 0
 
     private var closeTimer: Scheduled<Void>?
-    private var keepaliveTimer: Scheduled<Void>?
+    /// A callback rather than a `Scheduled` task: it costs no promise, future or closure, which
+    /// with one per idle connection is a few hundred bytes each.
+    private var keepaliveTimer: NIOScheduledCallback?
     private var pongDeadline: Scheduled<Void>?
     /// The number of the keepalive ping waiting for its pong, if any. A pong clears it rather than
     /// cancelling the deadline: NIO's `Scheduled.cancel` scans every task of the loop, which with
@@ -446,9 +448,16 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func scheduleKeepalive() {
         guard let interval = session.pingInterval else { return }
-        keepaliveTimer = eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
-            sendKeepalivePing()
-            scheduleKeepalive()
+        keepaliveTimer = try? eventLoop.assumeIsolated().scheduleCallback(in: interval, handler: KeepaliveTick(handler: self))
+    }
+
+    /// Fires the keepalive: a ping (unless one is still unanswered), then the next tick.
+    private struct KeepaliveTick: NIOScheduledCallbackHandler {
+        let handler: WebSocketChannelHandler
+
+        func handleScheduledCallback(eventLoop: some EventLoop) {
+            handler.sendKeepalivePing()
+            handler.scheduleKeepalive()
         }
     }
 
@@ -484,7 +493,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The connection is over: stop the timers, release waiting senders, publish the final status
     /// and tell the consumer.
     private func end() {
-        for timer in [closeTimer, keepaliveTimer, pongDeadline, idleTimer, pendingFailureDeadline] { timer?.cancel() }
+        for timer in [closeTimer, pongDeadline, idleTimer, pendingFailureDeadline] { timer?.cancel() }
+        keepaliveTimer?.cancel()
         let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
         closeStatusBox.withLockedValue { $0 = status }
         if let telemetry = session.telemetry {

@@ -32,16 +32,21 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Echo from an async task per connection (for ws.messages and ws.send) instead of on the event loop.")
     var asyncEcho = false
 
+    @Option(name: .customLong("ping-interval"), help: "Seconds between keepalive pings; 0 turns them off.")
+    var pingInterval = 20
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+        if pingInterval < 0 { throw ValidationError("--ping-interval must not be negative") }
     }
 
     func run() async throws {
         var configuration = WebSocketServerConfiguration(host: host, port: port)
         configuration.session.connection.maxMessageSize = maxMessageSize
         configuration.session.connection.maxFrameSize = maxMessageSize
+        configuration.session.pingInterval = pingInterval == 0 ? nil : .seconds(Int64(pingInterval))
         // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
         var deflate = PerMessageDeflate.Configuration()
         deflate.threshold = 0

@@ -11,10 +11,11 @@ public struct FrameWriter: Sendable {
     /// Where a client's masking keys come from.
     public let maskingKeys: MaskingKeySource
 
-    /// Creates a writer for the side playing `role`.
-    public init(role: Role, maskingKeys: MaskingKeySource = .secureRandom) {
+    /// Creates a writer for the side playing `role`. A client's keys come from `maskingKeys`, by
+    /// default ``MaskingKeySource/secureRandom``; a server, which never masks, needs none.
+    public init(role: Role, maskingKeys: MaskingKeySource? = nil) {
         self.role = role
-        self.maskingKeys = maskingKeys
+        self.maskingKeys = maskingKeys ?? (role == .client ? .secureRandom : .unused)
     }
 
     /// Appends one frame to `buffer`, masked with a fresh key when this side is a client.

@@ -54,7 +54,7 @@ public struct WebSocketConnection {
         self.role = role
         self.configuration = configuration
         self.extensions = extensions
-        self.writer = FrameWriter(role: role, maskingKeys: maskingKeys ?? (role == .client ? .secureRandom : .unused))
+        self.writer = FrameWriter(role: role, maskingKeys: maskingKeys)
         let allowedBits = extensions.reduce(into: ReservedBits()) { $0.formUnion($1.reservedBits) }
         self.parser = FrameParser(role: role, allowedReservedBits: allowedBits, maxFrameSize: configuration.maxFrameSize)
     }
