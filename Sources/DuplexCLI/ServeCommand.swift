@@ -35,11 +35,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Seconds between keepalive pings; 0 turns them off.")
     var pingInterval = 20
 
+    @Option(name: .customLong("deflate-level"), help: "The zlib level for permessage-deflate, 0 (store) to 9 (smallest).")
+    var deflateLevel = 6
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         if pingInterval < 0 { throw ValidationError("--ping-interval must not be negative") }
+        if !(0...9).contains(deflateLevel) { throw ValidationError("--deflate-level must be 0 to 9") }
     }
 
     func run() async throws {
@@ -50,6 +54,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
         var deflate = PerMessageDeflate.Configuration()
         deflate.threshold = 0
+        deflate.compressionLevel = deflateLevel
         configuration.extensions = [PerMessageDeflate(configuration: deflate)]
         if let tlsCertificate, let tlsKey {
             configuration.tls = .makeServerConfiguration(
