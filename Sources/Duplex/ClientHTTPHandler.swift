@@ -131,16 +131,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
         pipeline.removeHandler(encoder, promise: nil)
-        // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
-        // later loop turn; until then it would refuse the handler's writes, which stay queued, and
-        // the end of the input is held back (the decoder would drop the leftovers if it saw it).
-        eofHold.hold()
-        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
-        pipeline.removeHandler(decoder, promise: decoderRemoved)
-        pipeline.removeHandler(context: context, promise: nil)
-        decoderRemoved.futureResult.assumeIsolated().whenComplete { [upgraded, eofHold] _ in
-            handler.releaseWrites()
-            eofHold.release()
+        eofHold.handOver(to: handler, decoder: decoder, httpHandler: context).whenComplete { [upgraded] _ in
             if let webSocket { upgraded.succeed(webSocket) }
         }
     }

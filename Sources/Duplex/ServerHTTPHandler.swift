@@ -34,7 +34,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         configuration: WebSocketServerConfiguration,
         eofHold: UpgradeEOFHold,
         decoder: any RemovableChannelHandler,
-        isOverCapacity: Bool = false,
+        isOverCapacity: Bool,
         submit: @escaping @Sendable (IncomingRequest) -> Bool
     ) {
         self.configuration = configuration
@@ -157,19 +157,8 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             channel: context.channel, role: .server, session: session,
             subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: eventHandler
         )
-        let pipeline = context.pipeline.syncOperations
-        try pipeline.addHandler(handler, position: .after(self))
-        // The decoder hands its leftover bytes to the WebSocket handler and leaves the pipeline on a
-        // later loop turn; the handler's writes stay queued and the end of the input is held back
-        // until then (the decoder would drop the leftovers if it saw it).
-        eofHold.hold()
-        let decoderRemoved = context.eventLoop.makePromise(of: Void.self)
-        pipeline.removeHandler(decoder, promise: decoderRemoved)
-        pipeline.removeHandler(context: context, promise: nil)
-        return decoderRemoved.futureResult.assumeIsolated().always { [eofHold] _ in
-            handler.releaseWrites()
-            eofHold.release()
-        }.map { _ in webSocket }.nonisolated()
+        try context.pipeline.syncOperations.addHandler(handler, position: .after(self))
+        return eofHold.handOver(to: handler, decoder: decoder, httpHandler: context).map { _ in webSocket }.nonisolated()
     }
 
     private func writeAndClose(_ response: HandshakeResponse, context: ChannelHandlerContext) {

@@ -47,6 +47,24 @@ final class UpgradeEOFHold: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     /// The decoder has left (and forwarded its leftover bytes): pass on what was held, and leave.
+    /// Hands the connection from the HTTP handlers to `handler`, already in the pipeline after
+    /// them: holds the end of input back, removes `decoder` (which forwards its leftover bytes to
+    /// `handler` and leaves on a later loop turn) and the HTTP handler at `httpHandler`, then
+    /// releases `handler`'s queued writes and the held end of input. The future completes then.
+    func handOver(
+        to handler: WebSocketChannelHandler, decoder: any RemovableChannelHandler, httpHandler: ChannelHandlerContext
+    ) -> EventLoopFuture<Void>.Isolated {
+        hold()
+        let decoderRemoved = httpHandler.eventLoop.makePromise(of: Void.self)
+        let pipeline = httpHandler.pipeline.syncOperations
+        pipeline.removeHandler(decoder, promise: decoderRemoved)
+        pipeline.removeHandler(context: httpHandler, promise: nil)
+        return decoderRemoved.futureResult.assumeIsolated().always { [self] _ in
+            handler.releaseWrites()
+            release()
+        }
+    }
+
     func release() {
         guard let context else { return }
         holding = false

@@ -159,8 +159,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .text(let text): try connection.send(text: text)
         case .binary(let bytes): try connection.send(.binary, payload: bytes)
         }
-        traffic.messagesSent += 1
-        writeOutboundAndFlush()
+        messageQueued()
     }
 
     /// Queues a message published to a topic: `frame` when it was encoded once for many
@@ -169,14 +168,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// decides. Returns `false` when the message was dropped for that reason.
     func publish(_ message: WebSocketMessage, frame: ByteBuffer?, overflow: TopicOverflowPolicy) -> Bool {
         guard connection.state == .open, let context else { return true }
-        if !context.channel.isWritable {
-            let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-            let size = frame?.readableBytes ?? message.opcodeAndPayload.1.readableBytes
-            if queued + size > session.maxQueuedOutboundBytes {
-                guard case .closeSubscriber(let code) = overflow else { return false }
-                fail(with: CloseStatus(code: code, reason: "subscriber too slow"))
-                return true
-            }
+        if exceedsOutboundLimit(adding: frame?.readableBytes ?? message.opcodeAndPayload.1.readableBytes, context: context) {
+            guard case .closeSubscriber(let code) = overflow else { return false }
+            fail(with: CloseStatus(code: code, reason: "subscriber too slow"))
+            return true
         }
         do {
             if let frame {
@@ -188,9 +183,22 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         } catch {
             return true
         }
+        messageQueued()
+        return true
+    }
+
+    /// Counts a message just queued in the connection and writes it (flushed unless in a read burst).
+    private func messageQueued() {
         traffic.messagesSent += 1
         writeOutboundAndFlush()
-        return true
+    }
+
+    /// Whether adding `size` bytes would take what waits for a peer that is not reading past
+    /// ``SessionConfiguration/maxQueuedOutboundBytes`` (never while the channel is writable).
+    private func exceedsOutboundLimit(adding size: Int, context: ChannelHandlerContext) -> Bool {
+        guard !context.channel.isWritable else { return false }
+        let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        return queued + size > session.maxQueuedOutboundBytes
     }
 
     /// Queues a message and returns a future that completes once the channel is writable again, so
@@ -227,10 +235,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard connection.state == .open else { return }
         try connection.close(code: code, reason: reason)
         stopBackpressure()
-        if connection.pendingFailure != nil {
-            failPending()
-            return
-        }
+        failPending()
         writeOutboundAndFlush()
         armCloseTimer()
         closeTransportIfDone()
@@ -320,9 +325,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                     handler.onPong(payload, sender: WebSocketLoopSender(handler: self))
                 }
             case .close:
-                closeStatusBox.withLockedValue { $0 = connection.closeStatus }
-                finishStream()
-                armCloseTimer()
+                protocolEnded()
             case .protocolError:
                 if case .stream(_, let demand) = consumer, !demand.hasHandled(delivered) {
                     pendingFailureDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.closeTimeout) {
@@ -332,9 +335,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                     return
                 }
                 connection.failPending()
-                closeStatusBox.withLockedValue { $0 = connection.closeStatus }
-                finishStream()
-                armCloseTimer()
+                protocolEnded()
             }
         }
     }
@@ -357,11 +358,17 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard connection.pendingFailure != nil else { return }
         pendingFailureDeadline?.cancel()
         connection.failPending()
+        protocolEnded()
+        writeOutboundAndFlush()
+        closeTransportIfDone()
+    }
+
+    /// The protocol ended (the peer's close arrived, or the connection failed): publish the status,
+    /// end the message stream, and give the transport until the close timeout to close.
+    private func protocolEnded() {
         closeStatusBox.withLockedValue { $0 = connection.closeStatus }
         finishStream()
-        writeOutboundAndFlush()
         armCloseTimer()
-        closeTransportIfDone()
     }
 
     private func deliver(_ message: WebSocketMessage) {
@@ -386,12 +393,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func writeOutbound() {
         guard !writesHeld, let context, let bytes = connection.takeOutbound() else { return }
-        if !context.channel.isWritable {
-            let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-            if queued + bytes.readableBytes > session.maxQueuedOutboundBytes {
-                fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
-                return
-            }
+        if exceedsOutboundLimit(adding: bytes.readableBytes, context: context) {
+            fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
+            return
         }
         traffic.bytesSent += bytes.readableBytes
         context.write(wrapOutboundOut(bytes), promise: nil)
