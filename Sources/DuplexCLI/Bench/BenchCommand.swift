@@ -89,7 +89,7 @@ struct BenchCommand: AsyncParsableCommand {
     private func runEcho(_ generator: LoadGenerator) async throws -> BenchReport {
         let plan = EchoPlan(
             payload: EchoPlan.makePayload(size: size, text: payload == .text),
-            isText: payload == .text, depth: depth, verify: verify
+            opcode: payload == .text ? .text : .binary, depth: depth, verify: verify
         )
         let opened = try await generator.openAll(connections, workload: .echo(plan))
         let window = try await MeasurementWindow.measure(generator, label: "echo", warmup: warmup, duration: duration)

@@ -24,6 +24,8 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     private var closeExpected = false
     /// When the connection started, for a connect cycle's latency.
     private let startTime = NIODeadline.now().uptimeNanoseconds
+    /// The echo workload's plan, if that is the workload.
+    private let echo: EchoPlan?
     /// Send times of the echo messages in flight, indexed by message number modulo depth.
     private var sendTimes: [UInt64] = []
     private var sentCount = 0
@@ -38,7 +40,12 @@ final class BenchConnectionHandler: ChannelInboundHandler {
         self.workload = workload
         self.statistics = statistics
         self.opened = opened
-        if case .echo(let plan) = workload { sendTimes = Array(repeating: 0, count: plan.depth) }
+        if case .echo(let plan) = workload {
+            echo = plan
+            sendTimes = Array(repeating: 0, count: plan.depth)
+        } else {
+            echo = nil
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -64,7 +71,6 @@ final class BenchConnectionHandler: ChannelInboundHandler {
         if !closeExpected, statistics.running {
             statistics.recordError("the server closed the connection")
         }
-        connection?.receiveEOF()
         completeOpened(.failure(ChannelError.eof))
     }
 
@@ -107,7 +113,8 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     private func startWorkload(context: ChannelHandlerContext) {
         switch workload {
         case .echo(let plan):
-            for _ in 0..<plan.depth where statistics.running { sendEcho(plan) }
+            let now = NIODeadline.now().uptimeNanoseconds
+            for _ in 0..<plan.depth where statistics.running { sendEcho(plan, at: now) }
         case .connectCycle:
             try? connection?.close()
         case .idle:
@@ -121,7 +128,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
         while let event = connection?.nextEvent() {
             switch event {
             case .text(let payload), .binary(let payload):
-                if case .echo(let plan) = workload { receivedEcho(payload, plan: plan) }
+                if let echo { receivedEcho(payload, plan: echo) }
             case .ping, .pong:
                 break
             case .close:
@@ -131,6 +138,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
                 }
                 closeExpected = true
                 writeOutbound(context: context)
+                context.flush()
                 context.close(promise: nil)
                 return
             case .protocolError(let error):
@@ -150,14 +158,14 @@ final class BenchConnectionHandler: ChannelInboundHandler {
         statistics.bytes += UInt64(payload.readableBytes)
         _ = statistics.latency.record(now - sentAt)
         if plan.verify, payload != plan.payload { statistics.verifyFailures += 1 }
-        if statistics.running { sendEcho(plan) }
+        if statistics.running { sendEcho(plan, at: now) }
     }
 
-    private func sendEcho(_ plan: EchoPlan) {
-        sendTimes[sentCount % plan.depth] = NIODeadline.now().uptimeNanoseconds
+    private func sendEcho(_ plan: EchoPlan, at now: UInt64) {
+        sendTimes[sentCount % plan.depth] = now
         sentCount += 1
         do {
-            try connection?.send(plan.isText ? .text : .binary, payload: plan.payload)
+            try connection?.send(plan.opcode, payload: plan.payload)
         } catch {
             statistics.recordError("send: \(error)")
         }

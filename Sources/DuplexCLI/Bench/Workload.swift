@@ -1,3 +1,4 @@
+import DuplexCore
 import NIOCore
 
 /// What each connection does once its handshake completed.
@@ -14,8 +15,8 @@ enum Workload: Sendable {
 struct EchoPlan: Sendable {
     /// The payload of every message.
     var payload: ByteBuffer
-    /// Whether messages are text (else binary).
-    var isText: Bool
+    /// `.text` or `.binary`.
+    var opcode: Opcode
     /// Messages in flight per connection.
     var depth: Int
     /// Whether every echo is compared with what was sent.
