@@ -43,7 +43,7 @@ final class PassThroughExtension: WebSocketExtension {
     ) throws(ProtocolError) -> ByteBuffer { payload }
 }
 
-@Suite("Client opening handshake (RFC 6455 §4.1)")
+@Suite("Client opening handshake (RFC 6455 §4.1)", .timeLimit(.minutes(1)))
 struct ClientHandshakeTests {
     static let key = "dGhlIHNhbXBsZSBub25jZQ=="
     static let accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="

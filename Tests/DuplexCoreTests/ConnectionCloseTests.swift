@@ -3,7 +3,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite struct ConnectionCloseTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionCloseTests {
     @Test func peerInitiatedCloseIsEchoedAndTheServerClosesTCP() throws {
         var harness = ConnectionHarness(role: .server)
         let status = CloseStatus(code: .goingAway, reason: "bye")

@@ -4,7 +4,7 @@ import Testing
 
 /// The connection state machine and permessage-deflate together, negotiated through the handshake
 /// types exactly as the transport does it.
-@Suite struct ConnectionCompressionTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionCompressionTests {
     /// A client and a server connection that negotiated permessage-deflate with `configuration`.
     private func negotiatedPair(
         _ configuration: PerMessageDeflate.Configuration = .init(),

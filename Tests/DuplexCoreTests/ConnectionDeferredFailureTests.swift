@@ -3,7 +3,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite("Deferred protocol failure")
+@Suite("Deferred protocol failure", .timeLimit(.minutes(1)))
 struct ConnectionDeferredFailureTests {
     /// A text message followed by a frame with a reserved bit no extension allows.
     private func messageThenViolation(_ harness: ConnectionHarness) -> ByteBuffer {

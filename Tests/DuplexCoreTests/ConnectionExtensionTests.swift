@@ -23,7 +23,7 @@ private final class ShiftExtension: WebSocketExtension {
     }
 }
 
-@Suite struct ConnectionExtensionTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionExtensionTests {
     static func shifted(_ text: String) -> ByteBuffer {
         ByteBuffer(bytes: text.utf8.map { $0 + 1 })
     }

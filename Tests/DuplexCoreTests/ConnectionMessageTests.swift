@@ -3,7 +3,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite struct ConnectionMessageTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionMessageTests {
     @Test func singleFrameTextIsDelivered() {
         var harness = ConnectionHarness()
         #expect(harness.feed(text: "Hello") == [.text(ByteBuffer(string: "Hello"))])

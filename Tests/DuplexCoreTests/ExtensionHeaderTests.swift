@@ -1,7 +1,7 @@
 import DuplexCore
 import Testing
 
-@Suite("Sec-WebSocket-Extensions (RFC 6455 §9.1)")
+@Suite("Sec-WebSocket-Extensions (RFC 6455 §9.1)", .timeLimit(.minutes(1)))
 struct ExtensionHeaderTests {
     typealias Element = ExtensionHeaderElement
     typealias Parameter = ExtensionHeaderElement.Parameter

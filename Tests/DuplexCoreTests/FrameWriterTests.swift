@@ -4,7 +4,7 @@ import Testing
 @testable import DuplexCore
 
 /// RFC 6455 §5.7 example frames, byte for byte.
-@Suite struct FrameWriterTests {
+@Suite(.timeLimit(.minutes(1))) struct FrameWriterTests {
     static let hello = ByteBuffer(string: "Hello")
 
     static func encode(_ opcode: Opcode, _ payload: ByteBuffer, isFinal: Bool = true, key: UInt32? = nil) -> [UInt8] {

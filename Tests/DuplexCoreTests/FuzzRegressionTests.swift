@@ -5,7 +5,7 @@ import Testing
 /// Inputs the fuzzers in Fuzz/ found to break the core, reduced to the smallest case. Each crash
 /// runs in a child process (an exit test), so that a regression fails the test instead of
 /// stopping the whole test run.
-@Suite("Fuzz regressions")
+@Suite("Fuzz regressions", .timeLimit(.minutes(1)))
 struct FuzzRegressionTests {
     /// FuzzFramesDeflate and FuzzExtensions: with context takeover, compressing an empty message
     /// right after another message gives zlib nothing to flush, and removing the 4-byte sync-flush

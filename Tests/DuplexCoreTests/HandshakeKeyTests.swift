@@ -2,7 +2,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite("Sec-WebSocket-Key and Sec-WebSocket-Accept (RFC 6455 §4)")
+@Suite("Sec-WebSocket-Key and Sec-WebSocket-Accept (RFC 6455 §4)", .timeLimit(.minutes(1)))
 struct HandshakeKeyTests {
     /// Returns the words it was given, in a loop.
     struct FixedGenerator: RandomNumberGenerator {

@@ -1,7 +1,7 @@
 import DuplexCore
 import Testing
 
-@Suite("HeaderFields")
+@Suite("HeaderFields", .timeLimit(.minutes(1)))
 struct HeaderFieldsTests {
     @Test("lookup ignores the case of names and keeps values in order")
     func caseInsensitiveLookup() {

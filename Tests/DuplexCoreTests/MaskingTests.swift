@@ -3,7 +3,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite struct MaskingTests {
+@Suite(.timeLimit(.minutes(1))) struct MaskingTests {
     /// Masks one byte at a time, straight from RFC 6455 §5.3: `j = i MOD 4`.
     static func reference(key: UInt32, bytes: [UInt8], offset: Int) -> [UInt8] {
         let keyBytes: [UInt8] = [UInt8(key >> 24), UInt8(key >> 16 & 0xFF), UInt8(key >> 8 & 0xFF), UInt8(key & 0xFF)]

@@ -3,7 +3,7 @@ import NIOCore
 import Testing
 
 /// RFC 7692 §6–7.2: compressing and inflating messages through the extension's protocol methods.
-@Suite struct PerMessageDeflateExtensionTests {
+@Suite(.timeLimit(.minutes(1))) struct PerMessageDeflateExtensionTests {
     private static let hello: [UInt8] = Array("Hello".utf8)
 
     private func buffer(_ bytes: [UInt8]) -> ByteBuffer { ByteBuffer(bytes: bytes) }

@@ -2,7 +2,7 @@ import DuplexCore
 import Testing
 
 /// RFC 7692 §5 and §7.1: what a server accepts and answers, and what a client accepts.
-@Suite struct PerMessageDeflateNegotiationTests {
+@Suite(.timeLimit(.minutes(1))) struct PerMessageDeflateNegotiationTests {
     private func element(_ parameters: [(String, String?)]) -> ExtensionHeaderElement {
         ExtensionHeaderElement(
             name: "permessage-deflate",

@@ -2,7 +2,7 @@ import DuplexCore
 import Testing
 
 /// RFC 7692 §7.1: parsing and rendering of permessage-deflate parameters.
-@Suite struct PerMessageDeflateParametersTests {
+@Suite(.timeLimit(.minutes(1))) struct PerMessageDeflateParametersTests {
     private func element(_ parameters: [(String, String?)]) -> ExtensionHeaderElement {
         ExtensionHeaderElement(
             name: "permessage-deflate",

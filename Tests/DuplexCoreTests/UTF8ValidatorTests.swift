@@ -3,7 +3,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite struct UTF8ValidatorTests {
+@Suite(.timeLimit(.minutes(1))) struct UTF8ValidatorTests {
     static let valid: [[UInt8]] = [
         [],
         Array("hello, world, and a long enough ASCII run to take the fast path".utf8),

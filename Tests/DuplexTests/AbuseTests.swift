@@ -5,7 +5,7 @@ import NIOPosix
 import Testing
 
 /// Hostile peers over real sockets: floods, absurd lengths, handshakes the server must refuse.
-@Suite("Abusive peers")
+@Suite("Abusive peers", .timeLimit(.minutes(3)))
 struct AbuseTests {
     @Test func pingFloodFromAPeerThatDoesNotReadQueuesOnlyTheLatestPong() async throws {
         try await withFloodServer(configure: { $0.session.maxQueuedOutboundBytes = 1 << 20 }) { port in

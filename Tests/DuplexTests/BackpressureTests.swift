@@ -11,7 +11,7 @@ final class Counter: @unchecked Sendable {
     var value: Int { lock.withLock { count } }
 }
 
-@Suite("Backpressure")
+@Suite("Backpressure", .timeLimit(.minutes(3)))
 struct BackpressureTests {
     @Test func slowReaderSuspendsTheSender() async throws {
         let sent = Counter()

@@ -5,7 +5,7 @@ import Testing
 /// The micro-benchmarks' bodies (Benchmarks/Sources/CoreBenchmarkBodies, linked into this target
 /// under BenchmarkBodies/) run once each and checked for correctness, never for time, so that the
 /// benchmarks cannot rot unnoticed.
-@Suite struct BenchmarkBodiesTests {
+@Suite(.timeLimit(.minutes(3))) struct BenchmarkBodiesTests {
     @Test(arguments: [16, 1024, 64 * 1024, 1 << 20])
     func parseFrames(payloadSize: Int) {
         let count = min(FrameFixtures.frameCount(forPayloadSize: payloadSize), 64)

@@ -2,7 +2,7 @@ import Duplex
 import NIOCore
 import Testing
 
-@Suite("Client handshake against fake servers")
+@Suite("Client handshake against fake servers", .timeLimit(.minutes(3)))
 struct ClientHandshakeTests {
     private func connect(toServerAnswering response: String) async throws {
         let server = try await FakeServer.start(response: response)

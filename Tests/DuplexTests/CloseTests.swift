@@ -1,9 +1,10 @@
 import Foundation
 import Duplex
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
-@Suite("Close codes and shutdown")
+@Suite("Close codes and shutdown", .timeLimit(.minutes(3)))
 struct CloseTests {
     @Test func clientCloseIsReportedOnBothSides() async throws {
         let serverSaw = StatusBox()
@@ -87,7 +88,7 @@ struct CloseTests {
             try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
                 var iterator = ws.messages.makeAsyncIterator()
                 var texts = [await iterator.next()]
-                while sendsDone.value == 0 { try await Task.sleep(for: .milliseconds(10)) }
+                try await eventually("the server sent its 100 messages") { sendsDone.value != 0 }
                 async let stopping: Void = server.shutdown()
                 while let message = await iterator.next() { texts.append(message) }
                 await stopping
@@ -115,15 +116,17 @@ struct CloseTests {
                 serverSaw.set(ws.closeStatus)
             }
         }) { _, port in
+            let connected = NIOLockedValueBox(false)
             let client = Task {
                 try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+                    connected.withLockedValue { $0 = true }
                     for await _ in ws.messages {}
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            try await eventually("the client connected") { connected.withLockedValue { $0 } }
             client.cancel()
             _ = try? await client.value
-            for _ in 0..<50 where serverSaw.get() == nil { try await Task.sleep(for: .milliseconds(20)) }
+            try await eventually("the server saw the close") { serverSaw.get() != nil }
         }
         #expect(serverSaw.get()?.code == .goingAway)
     }

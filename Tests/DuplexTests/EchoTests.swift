@@ -2,7 +2,7 @@ import Duplex
 import NIOCore
 import Testing
 
-@Suite("Echo over loopback")
+@Suite("Echo over loopback", .timeLimit(.minutes(3)))
 struct EchoTests {
     /// Sends `messages` to an echo server and returns what came back, with the close status.
     private func roundTrip(

@@ -19,7 +19,7 @@ final class Greeter: WebSocketEventHandler {
     }
 }
 
-@Suite("Event-loop handlers")
+@Suite("Event-loop handlers", .timeLimit(.minutes(3)))
 struct EventHandlerTests {
     @Test func loopHandlerEchoes() async throws {
         try await ServerHarness.with(decide: { _ in .accept(eventHandler: { LoopEcho() }) }) { _, port in

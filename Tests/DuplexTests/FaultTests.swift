@@ -5,7 +5,9 @@ import Testing
 
 /// Peers that vanish at every stage: the application learns the right close code, and the server
 /// keeps no channel or file descriptor.
-@Suite("Peer faults", .serialized)
+@Suite(
+    "Peer faults", .serialized, .timeLimit(.minutes(3)),
+    .enabled(if: procfsAvailable, "counts socket descriptors through Linux's /proc"))
 struct FaultTests {
     /// How many times each fault is repeated.
     static let rounds = 40
@@ -14,7 +16,7 @@ struct FaultTests {
         try await expectNoLeak { server, port, _ in
             let client = try await RawWebSocketClient.connect(port: port)
             try await client.write(Array(handshakeRequest().utf8.prefix(40)))
-            #expect(try await eventually { server.connectionCount >= 1 })
+            try await eventually { server.connectionCount >= 1 }
             await client.close()
         }
     }
@@ -76,11 +78,10 @@ struct FaultTests {
             for _ in 0..<Self.rounds {
                 try await fault(server, port, ended)
             }
-            #expect(try await eventually { server.connectionCount == 0 })
+            try await eventually { server.connectionCount == 0 }
             return port
         }
-        let released = try await eventually { openSocketDescriptors(port: port) == 0 }
-        #expect(released, "socket descriptors still open: \(openSocketDescriptors(port: port))")
+        try await eventually("every socket descriptor on the port released") { openSocketDescriptors(port: port) == 0 }
     }
 }
 
@@ -99,10 +100,10 @@ final class CloseLog: @unchecked Sendable {
 
     func append(_ status: CloseStatus) { lock.withLock { statuses.append(status) } }
 
-    /// The oldest status not yet taken, waiting up to 5 s for one.
+    /// The oldest status not yet taken, waiting up to 5 s for one (throwing when none comes).
     func next() async throws -> CloseStatus? {
         var taken: CloseStatus?
-        _ = try await eventually {
+        try await eventually("a connection's close reported") {
             taken = lock.withLock { statuses.isEmpty ? nil : statuses.removeFirst() }
             return taken != nil
         }

@@ -4,7 +4,7 @@ import Metrics
 import NIOCore
 import Testing
 
-@Suite("Metrics and logging")
+@Suite("Metrics and logging", .timeLimit(.minutes(3)))
 struct MetricsTests {
     @Test func serverCountsConnectionsMessagesBytesAndCloses() async throws {
         let metrics = RecordingMetrics()
@@ -17,7 +17,7 @@ struct MetricsTests {
                 _ = await replies.next()
                 _ = await replies.next()
             }
-            for _ in 0..<200 where metrics.value("duplex_connections_open") != 0 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually("the connection closed") { metrics.value("duplex_connections_open") == 0 }
         }
         #expect(metrics.value("duplex_connections_accepted_total") == 1)
         #expect(metrics.value("duplex_connections_open") == 0)
@@ -75,7 +75,7 @@ struct MetricsTests {
     }
 }
 
-@Suite("Client logging")
+@Suite("Client logging", .timeLimit(.minutes(3)))
 struct ClientLoggingTests {
     @Test func clientLogsTheHandshakeAndTheCloseWithTheServersAddress() async throws {
         let log = RecordingLog()

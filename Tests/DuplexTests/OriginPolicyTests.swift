@@ -1,7 +1,7 @@
 import Duplex
 import Testing
 
-@Suite("OriginPolicy")
+@Suite("OriginPolicy", .timeLimit(.minutes(3)))
 struct OriginPolicyTests {
     let policy = OriginPolicy.sameOrigin(allowing: ["https://app.example.com"])
 

@@ -2,6 +2,7 @@ import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import Testing
 
 /// A client over a bare TCP connection that writes hand-made bytes (handshakes, frames, floods)
 /// and records every byte the server sends, for limit, abuse and fault tests.
@@ -214,6 +215,11 @@ func clientClose(code: UInt16 = 1000) -> [UInt8] {
     clientFrame(opcode: 0x8, payload: [UInt8(code >> 8), UInt8(code & 0xFF)])
 }
 
+/// Whether this system has Linux's `/proc`, which ``openSocketDescriptors(port:)`` reads: where it
+/// has not, the count would always be 0 and an assertion on it could not fail, so the tests that
+/// need it are disabled there.
+let procfsAvailable = FileManager.default.fileExists(atPath: "/proc/self/fd")
+
 /// The number of this process's file descriptors (`/proc/self/fd`) that are TCP sockets, other than
 /// listeners, with `port` at either end: the connections of one test server, server and client side,
 /// whatever other tests running at the same time hold open.
@@ -237,12 +243,25 @@ func openSocketDescriptors(port: Int) -> Int {
     }.count
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration = .seconds(5), _ condition: () -> Bool) async throws -> Bool {
+/// Polls `condition` every 10 ms until it holds; throws ``WaitTimedOut`` (failing the test) when
+/// `timeout` passes first.
+func eventually(
+    timeout: Duration = .seconds(5), _ what: String = "condition",
+    sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
-        guard ContinuousClock.now < deadline else { return false }
+        guard ContinuousClock.now < deadline else {
+            throw WaitTimedOut(what: what, timeout: timeout, sourceLocation: sourceLocation)
+        }
         try await Task.sleep(for: .milliseconds(10))
     }
-    return true
+}
+
+/// A condition a test waited for did not hold in time.
+struct WaitTimedOut: Error, CustomStringConvertible {
+    let what: String
+    let timeout: Duration
+    let sourceLocation: SourceLocation
+    var description: String { "\(what) did not hold within \(timeout) (waited at \(sourceLocation))" }
 }

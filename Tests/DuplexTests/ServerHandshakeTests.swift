@@ -3,7 +3,7 @@ import Duplex
 import NIOCore
 import Testing
 
-@Suite("Server handshake over a real socket")
+@Suite("Server handshake over a real socket", .timeLimit(.minutes(3)))
 struct ServerHandshakeTests {
     private func answer(to request: String, configure: (inout WebSocketServerConfiguration) -> Void = { _ in })
         async throws -> String

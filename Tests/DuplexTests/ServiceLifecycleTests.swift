@@ -4,7 +4,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
-@Suite("Service lifecycle")
+@Suite("Service lifecycle", .timeLimit(.minutes(3)))
 struct ServiceLifecycleTests {
     @Test func gracefulShutdownOfTheGroupClosesConnectionsWith1001() async throws {
         let server = WebSocketServer(configuration: .init(host: "127.0.0.1", port: 0))

@@ -4,7 +4,7 @@ import NIOCore
 import NIOSSL
 import Testing
 
-@Suite("wss:// with a self-signed certificate")
+@Suite("wss:// with a self-signed certificate", .timeLimit(.minutes(3)))
 struct TLSTests {
     /// A certificate for `localhost` and 127.0.0.1 with its key, made by the openssl CLI.
     private struct SelfSigned {

@@ -2,7 +2,7 @@ import Duplex
 import NIOCore
 import Testing
 
-@Suite("Keepalive and idle timeouts")
+@Suite("Keepalive and idle timeouts", .timeLimit(.minutes(3)))
 struct TimeoutTests {
     @Test func unansweredKeepalivePingFailsWith1011() async throws {
         try await ServerHarness.with(configure: { $0.session.connection.automaticPong = false }) { _, port in

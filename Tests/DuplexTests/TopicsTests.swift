@@ -23,11 +23,6 @@ private func topicServer(_ topics: WebSocketTopics) -> @Sendable (UpgradeRequest
     }
 }
 
-/// Waits until `condition` holds, for up to 5 s.
-private func eventually(_ condition: () -> Bool) async throws {
-    for _ in 0..<500 where !condition() { try await Task.sleep(for: .milliseconds(10)) }
-}
-
 /// A client configuration offering permessage-deflate with or without server context takeover, or none.
 private func client(deflate: Bool, serverNoContextTakeover: Bool = false) -> WebSocketClientConfiguration {
     var configuration = WebSocketClientConfiguration()
@@ -41,7 +36,7 @@ private func client(deflate: Bool, serverNoContextTakeover: Bool = false) -> Web
     return configuration
 }
 
-@Suite("Topics")
+@Suite("Topics", .timeLimit(.minutes(3)))
 struct TopicsTests {
     @Test func publishReachesEverySubscriberOfTheTopicOnly() async throws {
         let topics = WebSocketTopics()
@@ -198,9 +193,9 @@ struct TopicsTests {
 /// Serves `topics` on topic "feed" with a 64 KiB outbound cap, subscribes a raw TCP client (4 KiB receive buffer) that
 /// never reads and a WebSocket client that does, publishes 200 messages of 32 KiB (each once the
 /// reading client got the one before), checks that the reading client got them all, then calls
-/// `check` with the number of subscribers left.
+/// `check` (which waits for what it expects of `topics`) while both clients are still connected.
 func slowSubscriberScenario(
-    topics: WebSocketTopics, metrics: RecordingMetrics? = nil, _ check: (Int) async throws -> Void
+    topics: WebSocketTopics, metrics: RecordingMetrics? = nil, _ check: () async throws -> Void
 ) async throws {
     try await ServerHarness.with(
         configure: {
@@ -224,7 +219,7 @@ func slowSubscriberScenario(
         var plain = WebSocketClientConfiguration()
         plain.extensions = []
         try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: plain) { fast in
-            for _ in 0..<500 where topics.subscriberCount(of: "feed") < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            try await eventually { topics.subscriberCount(of: "feed") == 2 }
             var received = fast.messages.makeAsyncIterator()
             var count = 0
             for index in 0..<200 {
@@ -234,8 +229,7 @@ func slowSubscriberScenario(
                 count += 1
             }
             #expect(count == 200)
-            for _ in 0..<100 where topics.subscriberCount(of: "feed") == 2 { try await Task.sleep(for: .milliseconds(10)) }
-            try await check(topics.subscriberCount(of: "feed"))
+            try await check()
         }
         try? await slow.close()
     }
@@ -243,21 +237,23 @@ func slowSubscriberScenario(
 
 /// One scenario at a time: each pushes megabytes through loopback, which would starve the timing
 /// tests (keepalive deadlines of 100 ms) that run in parallel.
-@Suite("Topics: slow subscribers", .serialized)
+@Suite("Topics: slow subscribers", .serialized, .timeLimit(.minutes(3)))
 struct TopicSlowSubscriberTests {
     @Test func slowSubscriberIsClosedWithThePolicysCode() async throws {
         let topics = WebSocketTopics(overflowPolicy: .closeSubscriber(code: .tryAgainLater))
         let metrics = RecordingMetrics()
-        try await slowSubscriberScenario(topics: topics, metrics: metrics) { subscribers in
-            #expect(subscribers == 1)  // the slow one was closed, which ended its subscription
+        try await slowSubscriberScenario(topics: topics, metrics: metrics) {
+            // The slow one was closed, which ended its subscription.
+            try await eventually("the slow subscriber unsubscribed") { topics.subscriberCount(of: "feed") == 1 }
             #expect(metrics.value("duplex_connections_closed_total", [("code", "1013")]) == 1)
         }
     }
 
     @Test func slowSubscriberMissesMessagesButStays() async throws {
         let broker = InProcessTopicBroker(overflowPolicy: .dropMessages)
-        try await slowSubscriberScenario(topics: WebSocketTopics(broker: broker)) { subscribers in
-            #expect(subscribers == 2)
+        let topics = WebSocketTopics(broker: broker)
+        try await slowSubscriberScenario(topics: topics) {
+            #expect(topics.subscriberCount(of: "feed") == 2)
             #expect(broker.droppedMessages > 0)
         }
     }
@@ -265,7 +261,7 @@ struct TopicSlowSubscriberTests {
     @Test func droppedTopicMessagesAreCounted() async throws {
         let metrics = RecordingMetrics()
         let broker = InProcessTopicBroker(overflowPolicy: .dropMessages, metricsFactory: metrics)
-        try await slowSubscriberScenario(topics: WebSocketTopics(broker: broker)) { _ in }
+        try await slowSubscriberScenario(topics: WebSocketTopics(broker: broker)) {}
         #expect(broker.droppedMessages > 0)
         #expect(metrics.value("duplex_topic_messages_dropped_total") == Double(broker.droppedMessages))
     }

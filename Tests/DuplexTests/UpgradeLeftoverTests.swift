@@ -4,7 +4,7 @@ import Testing
 
 /// Frames that arrive right behind the handshake, however the reads split them, and even when the
 /// peer closes TCP at once, reach the application.
-@Suite("Bytes right behind the handshake")
+@Suite("Bytes right behind the handshake", .timeLimit(.minutes(3)))
 struct UpgradeLeftoverTests {
     /// Each case runs this many connections, to shake out races between reads and the upgrade.
     private static let repetitions = 50

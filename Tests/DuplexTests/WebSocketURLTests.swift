@@ -1,7 +1,7 @@
 import Duplex
 import Testing
 
-@Suite("WebSocketURL")
+@Suite("WebSocketURL", .timeLimit(.minutes(3)))
 struct WebSocketURLTests {
     @Test func plainURLWithDefaults() throws {
         let url = try #require(WebSocketURL("ws://example.org"))
