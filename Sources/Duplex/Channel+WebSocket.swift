@@ -9,13 +9,18 @@ extension Channel {
     /// handlers are gone: every byte read from now on must be WebSocket frames. The handler is
     /// added at the end of the pipeline and owns the connection from then on: timers, limits and
     /// the close handshake follow `session`. `extensions` are those the handshake negotiated.
+    ///
+    /// Throws ``WebSocketError/notOnEventLoop`` when called off the channel's event loop,
+    /// ``ConfigurationError`` for an invalid `session`, and the pipeline's error when the channel
+    /// is already closed.
     public func serveWebSocket(
         role: Role,
         eventHandler: any WebSocketEventHandler,
         session: SessionConfiguration = SessionConfiguration(),
         extensions: [any NegotiatedExtension] = []
     ) throws {
-        eventLoop.preconditionInEventLoop()
+        guard eventLoop.inEventLoop else { throw WebSocketError.notOnEventLoop }
+        try session.validate()
         let (handler, _) = WebSocket.makeConnection(
             channel: self, role: role, session: session, subprotocol: nil, extensions: extensions,
             eventHandler: eventHandler

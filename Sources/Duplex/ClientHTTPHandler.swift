@@ -121,15 +121,18 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    /// Puts the WebSocket handler in place. Until it is in the pipeline the handshake can still
+    /// fail (and ``fail(_:context:)`` complete the connect with the error); from then on the
+    /// connect completes when the hand-over does.
     private func upgrade(_ result: ClientHandshakeResult, context: ChannelHandlerContext) throws {
-        handshakeTimer?.cancel()
-        state = .upgraded
         let (handler, webSocket) = WebSocket.makeConnection(
             channel: context.channel, role: .client, session: configuration.session,
             subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: nil
         )
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
+        handshakeTimer?.cancel()
+        state = .upgraded
         pipeline.removeHandler(encoder, promise: nil)
         eofHold.handOver(to: handler, decoder: decoder, httpHandler: context).whenComplete { [upgraded] _ in
             if let webSocket { upgraded.succeed(webSocket) }

@@ -23,6 +23,8 @@ public struct HTTPStatus: Sendable, Hashable {
     public static let notFound = HTTPStatus(code: 404, reason: "Not Found")
     /// 431 Request Header Fields Too Large.
     public static let requestHeaderFieldsTooLarge = HTTPStatus(code: 431, reason: "Request Header Fields Too Large")
+    /// 500 Internal Server Error.
+    public static let internalServerError = HTTPStatus(code: 500, reason: "Internal Server Error")
     /// 503 Service Unavailable.
     public static let serviceUnavailable = HTTPStatus(code: 503, reason: "Service Unavailable")
 }

@@ -34,3 +34,23 @@ public struct SessionConfiguration: Sendable {
     /// The defaults.
     public init() {}
 }
+
+extension SessionConfiguration {
+    /// Checks the values that have a valid range, so that a bad one is an error where the
+    /// configuration is used (``WebSocketServer/bind()``, ``WebSocket/connect(to:configuration:eventLoopGroup:_:)``,
+    /// `Channel.serveWebSocket`) rather than a failure deep in the transport.
+    func validate() throws(ConfigurationError) {
+        guard inboundHighWatermark >= 1 else {
+            throw ConfigurationError(setting: "inboundHighWatermark", rule: "must be at least 1")
+        }
+        guard (0...inboundHighWatermark).contains(inboundLowWatermark) else {
+            throw ConfigurationError(setting: "inboundLowWatermark", rule: "must be from 0 to inboundHighWatermark")
+        }
+        guard maxQueuedOutboundBytes >= 0 else {
+            throw ConfigurationError(setting: "maxQueuedOutboundBytes", rule: "must not be negative")
+        }
+        guard connection.maxFrameSize >= 0, connection.maxMessageSize >= 0 else {
+            throw ConfigurationError(setting: "maxFrameSize and maxMessageSize", rule: "must not be negative")
+        }
+    }
+}

@@ -24,6 +24,7 @@ extension WebSocket {
         _ body: (WebSocket) async throws -> Result
     ) async throws -> Result {
         guard let parsed = WebSocketURL(url) else { throw WebSocketError.invalidURL(url) }
+        try configuration.session.validate()
         let webSocket = try await open(parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
         return try await webSocket.run(body)
     }

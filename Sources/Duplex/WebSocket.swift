@@ -4,8 +4,9 @@ import NIOCore
 
 /// An open WebSocket connection, client or server side, used from async code.
 ///
-/// Receive with ``messages``; send with ``send(_:)``, which suspends while the peer is not keeping
-/// up; end with ``close(code:reason:)``. All methods may be called from any task.
+/// Receive with ``messages`` (or one at a time with ``receive()``); send with ``send(_:)``, which
+/// suspends while the peer is not keeping up; end with ``close(code:reason:)``. All methods may be
+/// called from any task; several tasks may send at once.
 public final class WebSocket: Sendable {
     /// The messages received, in order; finishes when the connection closes.
     public let messages: WebSocketMessages
@@ -44,9 +45,18 @@ public final class WebSocket: Sendable {
         closeStatusBox.withLockedValue { $0 }
     }
 
-    /// Sends a message. Returns once the message is queued and the connection can take more;
-    /// suspends while the peer is not reading. Throws `UsageError.alreadyClosed` once the close
-    /// handshake started, and ``WebSocketError/connectionClosed`` when the connection is gone.
+    /// The next message received, or `nil` once the connection has closed: the same queue as
+    /// ``messages``, so the two can be mixed.
+    public func receive() async -> WebSocketMessage? {
+        await messages.reader.next()
+    }
+
+    /// Sends a message. Returns once the message is written to the connection; suspends while the
+    /// peer is not reading. Sends from several tasks at once each go out whole, in the order they
+    /// reached the connection, each waiting its turn while the channel is not writable.
+    ///
+    /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
+    /// whichever side started it (a send still waiting for its turn then fails the same way).
     public func send(_ message: WebSocketMessage) async throws {
         try await handler.flatSubmit { $0.sendWhenWritable(message) }.get()
     }

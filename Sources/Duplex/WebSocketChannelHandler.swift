@@ -32,7 +32,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var readPaused = false
     private var readPending = false
     private var ignoresBackpressure = false
-    private var writabilityWaiters: [EventLoopPromise<Void>] = []
+    /// Async sends waiting for the channel to become writable, in the order they arrived.
+    private var queuedSends = CircularBuffer<QueuedSend>()
     private var localFailure: CloseStatus?
     private var transportClosing = false
     /// While the HTTP handlers are still being removed, bytes stay queued in the connection (an
@@ -136,9 +137,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 try? connection.pong(payload)
                 writeOutboundAndFlush()
             }
-            let waiters = writabilityWaiters
-            writabilityWaiters.removeAll()
-            for waiter in waiters { waiter.succeed() }
+            writeQueuedSends(context: context)
         }
         context.fireChannelWritabilityChanged()
     }
@@ -201,26 +200,53 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         return queued + size > session.maxQueuedOutboundBytes
     }
 
-    /// Queues a message and returns a future that completes once the channel is writable again, so
-    /// that an async sender waits while the peer is not keeping up.
+    /// An async send waiting for its turn.
+    private struct QueuedSend {
+        let message: WebSocketMessage
+        let written: EventLoopPromise<Void>
+    }
+
+    /// Writes a message for an async sender, or queues it behind earlier ones while the channel is
+    /// not writable; the future completes once it is written. Fails with
+    /// ``WebSocketError/connectionClosed`` once the connection is closing or closed.
     func sendWhenWritable(_ message: WebSocketMessage) -> EventLoopFuture<Void> {
+        guard let context, context.channel.isActive, connection.state == .open else {
+            return eventLoop.makeFailedFuture(WebSocketError.connectionClosed)
+        }
+        guard queuedSends.isEmpty, context.channel.isWritable else {
+            let written = eventLoop.makePromise(of: Void.self)
+            queuedSends.append(QueuedSend(message: message, written: written))
+            return written.futureResult
+        }
         do {
             try send(message)
         } catch {
-            return eventLoop.makeFailedFuture(error)
+            return eventLoop.makeFailedFuture(Self.sendError(error))
         }
-        return writable()
+        return eventLoop.makeSucceededVoidFuture()
     }
 
-    /// A future that completes when the channel can take more writes.
-    func writable() -> EventLoopFuture<Void> {
-        guard let context, context.channel.isActive else {
-            return eventLoop.makeFailedFuture(WebSocketError.connectionClosed)
+    /// Writes queued sends, oldest first, while the channel stays writable.
+    private func writeQueuedSends(context: ChannelHandlerContext) {
+        while context.channel.isWritable, let next = queuedSends.popFirst() {
+            do {
+                try send(next.message)
+                next.written.succeed()
+            } catch {
+                next.written.fail(Self.sendError(error))
+            }
         }
-        if context.channel.isWritable { return eventLoop.makeSucceededVoidFuture() }
-        let promise = eventLoop.makePromise(of: Void.self)
-        writabilityWaiters.append(promise)
-        return promise.futureResult
+    }
+
+    /// Fails every queued send: the connection is closing or closed.
+    private func failQueuedSends() {
+        while let next = queuedSends.popFirst() { next.written.fail(WebSocketError.connectionClosed) }
+    }
+
+    /// The error an async send gets: a closing or closed connection is one error, whichever side
+    /// started the close.
+    private static func sendError(_ error: UsageError) -> any Error {
+        error == .alreadyClosed ? WebSocketError.connectionClosed : error
     }
 
     /// Queues a ping.
@@ -234,6 +260,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func initiateClose(code: CloseCode, reason: String) throws(UsageError) {
         guard connection.state == .open else { return }
         try connection.close(code: code, reason: reason)
+        failQueuedSends()
         stopBackpressure()
         failPending()
         writeOutboundAndFlush()
@@ -366,6 +393,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The protocol ended (the peer's close arrived, or the connection failed): publish the status,
     /// end the message stream, and give the transport until the close timeout to close.
     private func protocolEnded() {
+        failQueuedSends()
         closeStatusBox.withLockedValue { $0 = connection.closeStatus }
         finishStream()
         armCloseTimer()
@@ -434,6 +462,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         localFailure = status
         closeStatusBox.withLockedValue { $0 = status }
         try? connection.close(code: status.code, reason: status.reason)
+        failQueuedSends()
         finishStream()
         if !writesHeld, let bytes = connection.takeOutbound(), status.code != .policyViolation {
             context.write(wrapOutboundOut(bytes), promise: nil)
@@ -509,9 +538,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
             telemetry.logger.debug("connection closed: \(status.code.rawValue) \(status.reason)")
         }
-        let waiters = writabilityWaiters
-        writabilityWaiters.removeAll()
-        for waiter in waiters { waiter.fail(WebSocketError.connectionClosed) }
+        failQueuedSends()
         switch consumer {
         case .stream(let source, _):
             source.finish()

@@ -8,8 +8,14 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
     case handshakeTimeout
     /// The TCP connection closed before the opening handshake completed.
     case connectionClosedDuringHandshake
-    /// The connection is closed; nothing more can be sent.
+    /// The connection is closing or closed (whichever side started it); nothing more can be sent.
     case connectionClosed
+    /// ``WebSocketServer/run(_:)`` was called while another call was serving: a server runs once.
+    case serverAlreadyRunning
+    /// The server was shut down; it cannot bind or run again (make a new one).
+    case serverShutDown
+    /// A method that must run on the channel's event loop was called from elsewhere.
+    case notOnEventLoop
 
     /// A sentence for logs and error messages.
     public var description: String {
@@ -17,7 +23,10 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidURL(let url): return "not a valid ws:// or wss:// URL: \(url)"
         case .handshakeTimeout: return "the opening handshake timed out"
         case .connectionClosedDuringHandshake: return "the connection closed during the opening handshake"
-        case .connectionClosed: return "the connection is closed"
+        case .connectionClosed: return "the connection is closing or closed"
+        case .serverAlreadyRunning: return "the server is already running: run(_:) may be called once"
+        case .serverShutDown: return "the server was shut down"
+        case .notOnEventLoop: return "called off the channel's event loop"
         }
     }
 }

@@ -1,13 +1,20 @@
+import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 
 /// The messages received on a ``WebSocket``, in order. The sequence finishes when the connection
 /// closes, whatever the reason; ``WebSocket/closeStatus`` then says how it ended.
 ///
+/// Every iterator reads from the same queue: a second `for await` loop (after a `break` out of the
+/// first, say) continues with the next message, and ``WebSocket/receive()`` takes one message the
+/// same way. One task reads at a time: a `next()` called while another task's `next()` is waiting
+/// returns `nil` at once and logs a warning.
+///
 /// Backpressure: at most ``SessionConfiguration/inboundHighWatermark`` messages (plus those decoded
 /// from one socket read) wait here; past that the transport stops reading from the socket until the
-/// consumer has taken the queue down to ``SessionConfiguration/inboundLowWatermark``. Iterate it
-/// once: the connection reads on without backpressure once the iteration ends.
+/// consumer has taken the queue down to ``SessionConfiguration/inboundLowWatermark``. Messages
+/// nobody reads therefore hold reading back, as in any bounded queue; closing the connection
+/// (``WebSocket/close(code:reason:)``) reads on, so that the peer's close frame is seen.
 public struct WebSocketMessages: AsyncSequence, Sendable {
     /// The message type.
     public typealias Element = WebSocketMessage
@@ -19,8 +26,7 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
     >
     typealias Source = Producer.Source
 
-    private let producer: Producer
-    private let demand: InboundDemand
+    let reader: MessageReader
 
     /// Makes the sequence and the source the channel handler yields into; `demand` is told when to
     /// resume reading and when the consumer went away.
@@ -34,12 +40,14 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
             finishOnDeinit: true,
             delegate: demand
         )
-        return (WebSocketMessages(producer: made.sequence, demand: demand), made.source)
+        let reader = MessageReader(
+            iterator: made.sequence.makeAsyncIterator(), demand: demand, logger: session.telemetry?.logger)
+        return (WebSocketMessages(reader: reader), made.source)
     }
 
-    /// Creates the iterator.
+    /// Creates an iterator; every iterator continues where the previous one stopped.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(base: producer.makeAsyncIterator(), demand: demand)
+        AsyncIterator(reader: reader)
     }
 
     /// Iterates the messages.
@@ -47,18 +55,61 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
         /// The iterator never throws.
         public typealias Failure = Never
 
-        var base: Producer.AsyncIterator
-        let demand: InboundDemand
-        /// How many messages this iterator returned.
-        var returned = 0
+        let reader: MessageReader
 
-        /// The next message, or `nil` once the connection has closed.
+        /// The next message, or `nil` once the connection has closed (or while another task is
+        /// waiting for a message on the same connection).
         public mutating func next() async -> WebSocketMessage? {
-            demand.consumerHandled(returned)
-            let message = await base.next()
-            if message != nil { returned += 1 }
-            return message
+            await reader.next()
         }
+    }
+}
+
+/// The one reader of a connection's message queue, shared by every iterator of its
+/// ``WebSocketMessages``.
+///
+/// NIO's producer allows a single iterator, made once, and traps when two tasks wait on it at the
+/// same time; this keeps that iterator and lets one task at a time use it.
+final class MessageReader: @unchecked Sendable {
+    private let lock = NIOLock()
+    /// Used only by the task that set `isReading`.
+    private let iterator: WebSocketMessages.Producer.AsyncIterator
+    private var isReading = false
+    /// How many messages were returned so far.
+    private var returned = 0
+    private let demand: InboundDemand
+    private let logger: Logger?
+
+    init(iterator: WebSocketMessages.Producer.AsyncIterator, demand: InboundDemand, logger: Logger?) {
+        self.iterator = iterator
+        self.demand = demand
+        self.logger = logger
+    }
+
+    /// Whether a task is waiting in ``next()`` now.
+    var hasWaitingReader: Bool {
+        lock.withLock { isReading }
+    }
+
+    /// The next message, or `nil` once the connection has closed or while another task reads.
+    func next() async -> WebSocketMessage? {
+        let handled = lock.withLock { () -> Int? in
+            guard !isReading else { return nil }
+            isReading = true
+            return returned
+        }
+        guard let handled else {
+            (logger ?? Logger(label: "duplex")).warning(
+                "two tasks read messages of one WebSocket at the same time; the second one got nil")
+            return nil
+        }
+        demand.consumerHandled(handled)
+        let message = await iterator.next()
+        lock.withLock {
+            if message != nil { returned += 1 }
+            isReading = false
+        }
+        return message
     }
 }
 

@@ -30,12 +30,26 @@ public final class WebSocketServer: Sendable {
     private let metrics: ServerMetrics
 
     private struct ServerState {
-        var listener: (any Channel)?
+        var listener = Listener.none
+        /// Whether ``run(_:)`` was called: the server's requests have one consumer.
+        var isRunning = false
         var connections: [ObjectIdentifier: any Channel] = [:]
         /// Set once shutdown began; completes when every connection is closed.
         var shutdownDone: EventLoopFuture<Void>?
         /// The number of connections accepted so far (their ids in logs).
         var connectionsAccepted = 0
+
+        /// The listening socket, made once however many tasks call ``bind()`` at the same time.
+        enum Listener {
+            case none
+            case binding(EventLoopFuture<SocketAddress>)
+            case bound(any Channel, SocketAddress)
+
+            var channel: (any Channel)? {
+                if case .bound(let channel, _) = self { return channel }
+                return nil
+            }
+        }
     }
 
     /// Creates a server; nothing listens until ``bind()`` or ``run(_:)``. Connections run on
@@ -52,7 +66,10 @@ public final class WebSocketServer: Sendable {
 
     /// The address the server listens on, once bound (with the actual port when port 0 was asked).
     public var localAddress: SocketAddress? {
-        state.withLockedValue { $0.listener?.localAddress }
+        state.withLockedValue { state in
+            if case .bound(_, let address) = state.listener { return address }
+            return nil
+        }
     }
 
     /// The connections open now (from accept until closed), not counting those refused past
@@ -62,13 +79,61 @@ public final class WebSocketServer: Sendable {
     }
 
     /// Starts listening, if not yet listening, and returns the bound address. Connections that
-    /// arrive before ``run(_:)`` wait for it.
+    /// arrive before ``run(_:)`` wait for it. Tasks that call it at the same time share one
+    /// listener. Throws ``WebSocketError/serverShutDown`` once the server was shut down.
     @discardableResult
     public func bind() async throws -> SocketAddress {
-        if let address = localAddress { return address }
+        enum Step {
+            case bind(EventLoopPromise<SocketAddress>)
+            case wait(EventLoopFuture<SocketAddress>)
+            case bound(SocketAddress)
+        }
+        try configuration.session.validate()
+        let step = try state.withLockedValue { state throws(WebSocketError) -> Step in
+            guard state.shutdownDone == nil else { throw .serverShutDown }
+            switch state.listener {
+            case .none:
+                let promise = group.any().makePromise(of: SocketAddress.self)
+                state.listener = .binding(promise.futureResult)
+                return .bind(promise)
+            case .binding(let pending):
+                return .wait(pending)
+            case .bound(_, let address):
+                return .bound(address)
+            }
+        }
+        switch step {
+        case .bound(let address):
+            return address
+        case .wait(let pending):
+            return try await pending.get()
+        case .bind(let promise):
+            do {
+                let bound = try await listen()
+                let shutDown = state.withLockedValue { state in
+                    state.listener = .bound(bound.channel, bound.address)
+                    return state.shutdownDone != nil
+                }
+                if shutDown {
+                    // Shutdown began while the socket was being bound, and found nothing to close.
+                    try? await bound.channel.close()
+                    throw WebSocketError.serverShutDown
+                }
+                promise.succeed(bound.address)
+                return bound.address
+            } catch {
+                state.withLockedValue { $0.listener = .none }
+                promise.fail(error)
+                throw error
+            }
+        }
+    }
+
+    /// Binds the listening socket.
+    private func listen() async throws -> (channel: any Channel, address: SocketAddress) {
         let sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
         let bootstrap = ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: Int32(configuration.backlog))
+            .serverChannelOption(.backlog, value: Int32(clamping: configuration.backlog))
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // NIO keeps each connection's read buffer between reads; its default first size (2 KiB)
@@ -86,20 +151,24 @@ public final class WebSocketServer: Sendable {
         case .unixDomainSocket(let path):
             listener = try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get()
         }
-        state.withLockedValue { $0.listener = listener }
-        return listener.localAddress!
+        guard let address = listener.localAddress else {
+            try? await listener.close()
+            throw WebSocketError.connectionClosed
+        }
+        return (listener, address)
     }
 
     /// Serves until shutdown: for each valid handshake, `decide` (run in its own task) accepts or
     /// refuses it. Every path is a WebSocket path: a request that is not a valid handshake gets the
     /// handshake's rejection (e.g. 426), unless it is plain HTTP and an
-    /// ``WebSocketServerConfiguration/httpHandler`` is set. Call once.
+    /// ``WebSocketServerConfiguration/httpHandler`` is set. A server runs once: a second call throws
+    /// ``WebSocketError/serverAlreadyRunning``, a call after shutdown ``WebSocketError/serverShutDown``.
     public func run(_ decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision) async throws {
         try await serve(handles: { _ in true }, decide: decide)
     }
 
     /// Serves until shutdown, routing handshakes by path with `router`; requests for other paths get
-    /// 404. Call once.
+    /// 404. Call once, like ``run(_:)``.
     public func run(router: WebSocketRouter) async throws {
         try await serve(handles: { router.handles(path: $0) }, decide: { await router.decide($0) })
     }
@@ -114,6 +183,11 @@ public final class WebSocketServer: Sendable {
         handles: @escaping @Sendable (String) -> Bool,
         decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision
     ) async throws {
+        let alreadyRunning = state.withLockedValue { state in
+            defer { state.isRunning = true }
+            return state.isRunning
+        }
+        guard !alreadyRunning else { throw WebSocketError.serverAlreadyRunning }
         try await bind()
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
@@ -174,8 +248,16 @@ public final class WebSocketServer: Sendable {
             logger.debug("handshake refused by the application (\(response.status))")
             _ = incoming.respond(.reject(response))
         case .accept(let subprotocol, let headers, let serve):
-            let result = upgrade.accept(
-                subprotocol: subprotocol, extensions: configuration.extensions, headers: headers)
+            let result: ServerHandshakeResult
+            do {
+                result = try upgrade.accept(
+                    subprotocol: subprotocol, extensions: configuration.extensions, headers: headers)
+            } catch {
+                metrics.rejected(reason: "application_error")
+                logger.error("handshake answered 500: \(error)")
+                _ = incoming.respond(.reject(HandshakeResponse(status: .internalServerError, body: "internal server error\n")))
+                return
+            }
             logger.debug(
                 "handshake accepted",
                 metadata: [
@@ -244,7 +326,7 @@ public final class WebSocketServer: Sendable {
             state -> ((any Channel)?, [any Channel], EventLoopFuture<Void>?) in
             if let done = state.shutdownDone { return (nil, [], done) }
             state.shutdownDone = promise.futureResult
-            return (state.listener, Array(state.connections.values), nil)
+            return (state.listener.channel, Array(state.connections.values), nil)
         }
         if let earlier {
             promise.succeed()

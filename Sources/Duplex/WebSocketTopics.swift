@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// Named groups of connections to publish messages to (pub/sub), e.g. chat rooms.
 ///
 /// ```swift
@@ -22,6 +24,9 @@
 public final class WebSocketTopics: Sendable {
     /// The broker that stores subscriptions and delivers messages.
     public let broker: any TopicBroker
+    /// The connections whose end already unsubscribes them from every topic: one close callback per
+    /// connection, however often it subscribes.
+    private let watched = NIOLockedValueBox(Set<ObjectIdentifier>())
 
     /// Topics kept by `broker`.
     public init(broker: any TopicBroker = InProcessTopicBroker()) {
@@ -38,7 +43,21 @@ public final class WebSocketTopics: Sendable {
     public func subscribe(_ webSocket: WebSocket, to topic: String) {
         let subscriber = TopicSubscriber(webSocket)
         broker.subscribe(subscriber, to: topic)
-        subscriber.closeFuture.whenComplete { [broker] _ in broker.unsubscribeFromAll(subscriber) }
+        let connection = ObjectIdentifier(subscriber.handler)
+        if watched.withLockedValue({ $0.insert(connection).inserted }) {
+            subscriber.closeFuture.whenComplete { [broker, watched] _ in
+                watched.withLockedValue { _ = $0.remove(connection) }
+                broker.unsubscribeFromAll(subscriber)
+            }
+        } else if !subscriber.channel.isActive {
+            // The connection closed meanwhile: its callback may have run before this subscription.
+            broker.unsubscribeFromAll(subscriber)
+        }
+    }
+
+    /// How many connections have a close callback that ends their subscriptions (for tests).
+    var watchedConnectionCount: Int {
+        watched.withLockedValue { $0.count }
     }
 
     /// Removes `webSocket` from `topic`'s subscribers.

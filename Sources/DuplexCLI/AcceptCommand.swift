@@ -24,7 +24,7 @@ struct AcceptCommand: ParsableCommand {
         )
         switch ServerHandshake.validate(request) {
         case .success(let upgrade):
-            let response = upgrade.accept().response
+            let response = try upgrade.accept().response
             Console.out(response.headers.first(name: "Sec-WebSocket-Accept") ?? "")
         case .failure(let rejection):
             throw ValidationError("not a valid key: \(rejection.response.body)")

@@ -70,9 +70,9 @@ public struct FrameParser {
     }
 
     /// Parses and checks the next frame's header, or returns `nil` when more bytes are needed.
-    /// Must not be called while ``pendingHeader`` is set.
+    /// While ``pendingHeader`` is set (its payload not yet read) it returns that header again.
     public mutating func nextHeader() throws(ProtocolError) -> FrameHeader? {
-        precondition(pendingHeader == nil, "the previous frame's payload has not been read")
+        if let pendingHeader { return pendingHeader }
         guard let (header, length) = try FrameHeader.parse(buffer) else { return nil }
         guard allowedReservedBits.isSuperset(of: header.reservedBits) else { throw .reservedBitsSet }
         switch (role, header.maskingKey) {

@@ -97,6 +97,10 @@ public enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A fragment was sent while no streamed message was in progress, or a new message was started
     /// while one was.
     case fragmentOutOfSequence
+    /// A close frame was passed to `send(_:payload:)`; `close(code:reason:)` sends one.
+    case closeSentAsMessage
+    /// Pre-encoded, unmasked frames were queued on a client connection, which must mask each frame.
+    case unmaskedFramesFromClient
 
     /// A sentence for logs and error messages.
     public var description: String {
@@ -105,6 +109,8 @@ public enum UsageError: Error, Sendable, Hashable, CustomStringConvertible {
         case .controlPayloadTooLong: return "control frame payloads are limited to 125 bytes"
         case .invalidCloseCode(let code): return "close code \(code) may not be sent"
         case .fragmentOutOfSequence: return "message fragments sent out of sequence"
+        case .closeSentAsMessage: return "a close frame is sent with close(code:reason:), not as a message"
+        case .unmaskedFramesFromClient: return "a client must mask every frame; pre-encoded frames are for servers"
         }
     }
 }

@@ -4,7 +4,7 @@
 /// switch ServerHandshake.validate(request) {
 /// case .failure(let rejection): send(rejection.response)
 /// case .success(let upgrade):
-///     let result = upgrade.accept(subprotocol: upgrade.subprotocols.first, extensions: negotiators)
+///     let result = try upgrade.accept(subprotocol: upgrade.subprotocols.first, extensions: negotiators)
 ///     send(result.response)
 /// }
 /// ```
@@ -105,19 +105,23 @@ public struct UpgradeRequest: Sendable {
     /// The trimmed `Sec-WebSocket-Key`.
     public var key: String
 
-    /// Builds the 101 response: the accept value, the chosen subprotocol (which must be one the
-    /// client offered) and the extensions that `negotiators` accept from the offers, plus `headers`.
+    /// Builds the 101 response: the accept value, the chosen subprotocol and the extensions that
+    /// `negotiators` accept from the offers, plus `headers`.
     ///
     /// Each negotiator is given the offers carrying its name, in the client's order; the extensions
     /// it accepts are listed in the order of `negotiators`. A negotiator whose extension was
     /// already accepted by an earlier one is skipped.
+    ///
+    /// Throws ``UpgradeAcceptError/subprotocolNotOffered`` when `subprotocol` is not one of
+    /// ``subprotocols`` (RFC 6455 §4.2.2 lets the server pick only one the client offered); a
+    /// server answers that with 500.
     public func accept(
         subprotocol: String? = nil,
         extensions negotiators: [any ExtensionNegotiator] = [],
         headers: HeaderFields = HeaderFields()
-    ) -> ServerHandshakeResult {
-        if let subprotocol {
-            precondition(subprotocols.contains(subprotocol), "subprotocol '\(subprotocol)' was not offered by the client")
+    ) throws(UpgradeAcceptError) -> ServerHandshakeResult {
+        if let subprotocol, !subprotocols.contains(subprotocol) {
+            throw .subprotocolNotOffered
         }
         var negotiated: [any NegotiatedExtension] = []
         for negotiator in negotiators

@@ -265,12 +265,13 @@ public struct WebSocketConnection {
     /// Queues a message of `opcode` (`.text` payloads must be valid UTF-8; the caller guarantees it).
     /// It goes through the extensions and is split at ``ConnectionConfiguration/fragmentSize``.
     /// `.ping` and `.pong` are the same as ``ping(_:)`` and ``pong(_:)``; `.continuation` throws
-    /// ``UsageError/fragmentOutOfSequence``; `.close` is a programmer error (use ``close(code:reason:)``).
+    /// ``UsageError/fragmentOutOfSequence``; `.close` throws ``UsageError/closeSentAsMessage`` (use
+    /// ``close(code:reason:)``, which checks the code and reason).
     public mutating func send(_ opcode: Opcode, payload: ByteBuffer) throws(UsageError) {
         switch opcode {
         case .ping: return try ping(payload)
         case .pong: return try pong(payload)
-        case .close: preconditionFailure("use close(code:reason:) to send a close frame")
+        case .close: throw .closeSentAsMessage
         case .continuation: throw .fragmentOutOfSequence
         case .text, .binary: break
         }
@@ -309,9 +310,9 @@ public struct WebSocketConnection {
 
     /// Queues frames already encoded with ``FrameWriter/encode(_:payload:isFinal:reservedBits:maskingKey:into:)``
     /// without a mask, for example a message published to many connections. Server only: a client
-    /// must mask each frame with a fresh key.
+    /// must mask each frame with a fresh key, so on a client it throws ``UsageError/unmaskedFramesFromClient``.
     public mutating func sendEncoded(_ frames: ByteBuffer) throws(UsageError) {
-        precondition(role == .server, "a client must mask each frame with a fresh key")
+        guard role == .server else { throw .unmaskedFramesFromClient }
         try checkCanSend()
         guard !sendingFragments else { throw .fragmentOutOfSequence }
         if outbound.readableBytes == 0 {

@@ -3,7 +3,7 @@ import Testing
 
 @testable import DuplexCore
 
-@Suite struct ConnectionSendTests {
+@Suite(.timeLimit(.minutes(1))) struct ConnectionSendTests {
     @Test func clientMasksWithItsKeySource() throws {
         var connection = WebSocketConnection(role: .client, maskingKeys: .fixed(0x37FA_213D))
         try connection.send(text: "Hello")
@@ -63,6 +63,18 @@ import Testing
         #expect(second.takeOutbound() == encoded)
         try first.close()
         #expect(throws: UsageError.alreadyClosed) { try first.sendEncoded(encoded) }
+    }
+
+    @Test func misuseThrowsInsteadOfTrapping() throws {
+        var encoded = ByteBuffer()
+        FrameWriter.encode(.text, payload: ByteBuffer(string: "news"), into: &encoded)
+        var client = WebSocketConnection(role: .client, maskingKeys: .fixed(1))
+        #expect(throws: UsageError.unmaskedFramesFromClient) { try client.sendEncoded(encoded) }
+        #expect(throws: UsageError.closeSentAsMessage) { try client.send(.close, payload: ByteBuffer(bytes: [0x03, 0xE8])) }
+        #expect(client.takeOutbound() == nil)
+        // The connection is still usable.
+        try client.send(text: "after")
+        #expect(client.takeOutbound() != nil)
     }
 
     @Test func roundTripBetweenTwoConnections() throws {

@@ -42,7 +42,11 @@ public enum ServerHandshakeFuzzer {
         require(upgrade.subprotocols.allSatisfy { !$0.isEmpty && !$0.contains(",") }, "subprotocols \(upgrade.subprotocols)")
 
         let subprotocol = upgrade.subprotocols.first
-        let result = upgrade.accept(subprotocol: subprotocol, extensions: [PerMessageDeflate()])
+        // Any offered subprotocol is accepted; an unoffered one is refused with an error, not a trap.
+        require((try? upgrade.accept(subprotocol: "\u{0}not offered")) == nil, "an unoffered subprotocol was accepted")
+        guard let result = try? upgrade.accept(subprotocol: subprotocol, extensions: [PerMessageDeflate()]) else {
+            return require(false, "the first offered subprotocol was refused")
+        }
         let response = result.response
         require(response.status == 101, "accept built status \(response.status)")
         require(
