@@ -87,27 +87,16 @@ final class RawWebSocketClient: Sendable {
         try await waitUntil(timeout: timeout) { buffer, _ in buffer.readableBytes >= count }
     }
 
-    /// Waits until no byte arrived for `quiet` (or `timeout` passed: then throws).
-    func waitUntilQuiet(for quiet: Duration, timeout: Duration = .seconds(20)) async throws {
-        let deadline = ContinuousClock.now + timeout
-        var count = receivedByteCount
-        while true {
-            try await Task.sleep(for: quiet)
-            let now = receivedByteCount
-            if now == count { return }
-            count = now
-            guard ContinuousClock.now < deadline else { throw RawClientError.timedOut }
+    /// Waits until the bytes received end with `tail` (or `timeout` passed: then throws).
+    func waitForTail(_ tail: [UInt8], timeout: Duration = .seconds(5)) async throws {
+        try await waitUntil(timeout: timeout) { buffer, _ in
+            buffer.readableBytesView.suffix(tail.count).elementsEqual(tail)
         }
     }
 
     /// The complete frames received after the handshake.
     func frames() -> [ServerFrame] {
         received.withLockedValue { ServerFrame.parse($0) }
-    }
-
-    /// The number of bytes received so far (after the handshake head, once read).
-    var receivedByteCount: Int {
-        received.withLockedValue { $0.readableBytes }
     }
 
     /// Whether the server closed the connection.
