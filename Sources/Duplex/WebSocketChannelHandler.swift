@@ -193,8 +193,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// Whether adding `size` bytes would take what waits for a peer that is not reading past
-    /// ``SessionConfiguration/maxQueuedOutboundBytes`` (never while the channel is writable).
+    /// ``SessionConfiguration/maxQueuedOutboundBytes`` (never while the channel is writable). While
+    /// writes are held (the hand-over from the HTTP handlers), what waits is in the connection.
     private func exceedsOutboundLimit(adding size: Int, context: ChannelHandlerContext) -> Bool {
+        if writesHeld { return connection.pendingOutboundByteCount + size > session.maxQueuedOutboundBytes }
         guard !context.channel.isWritable else { return false }
         let queued = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         return queued + size > session.maxQueuedOutboundBytes
@@ -420,7 +422,15 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func writeOutbound() {
-        guard !writesHeld, let context, let bytes = connection.takeOutbound() else { return }
+        guard let context else { return }
+        if writesHeld {
+            // The bytes wait in the connection until the HTTP handlers are gone, under the same bound.
+            if exceedsOutboundLimit(adding: 0, context: context) {
+                fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
+            }
+            return
+        }
+        guard let bytes = connection.takeOutbound() else { return }
         if exceedsOutboundLimit(adding: bytes.readableBytes, context: context) {
             fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
             return

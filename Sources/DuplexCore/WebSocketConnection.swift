@@ -342,6 +342,9 @@ public struct WebSocketConnection {
         state = .closing
     }
 
+    /// How many bytes wait to be taken by ``takeOutbound()``.
+    public var pendingOutboundByteCount: Int { outbound.readableBytes }
+
     /// The bytes to write to the peer since the last call, or `nil` when there are none.
     ///
     /// The returned buffer shares its storage with the connection's: once the transport has written

@@ -110,7 +110,7 @@ final class RawWebSocketClient: Sendable {
     private func waitUntil(
         timeout: Duration, _ condition: @escaping @Sendable (ByteBuffer, Bool) -> Bool
     ) async throws {
-        let deadline = ContinuousClock.now + timeout
+        let deadline = ContinuousClock.now + timeout * testSlowdown
         while !condition(received.withLockedValue { $0 }, !channel.isActive) {
             guard ContinuousClock.now < deadline else { throw RawClientError.timedOut }
             try await Task.sleep(for: .milliseconds(5))
@@ -232,13 +232,19 @@ func openSocketDescriptors(port: Int) -> Int {
     }.count
 }
 
+/// How many times longer than usual a test may wait for what it waits for:
+/// `DUPLEX_TEST_SLOWDOWN` (default 1), set by scripts/test for the ThreadSanitizer run, where
+/// everything is several times slower. It stretches the deadlines of waits and of the timeouts that
+/// a test only expects not to fire, never a timeout a test expects to fire.
+let testSlowdown = Int(ProcessInfo.processInfo.environment["DUPLEX_TEST_SLOWDOWN"] ?? "").map { max($0, 1) } ?? 1
+
 /// Polls `condition` every 10 ms until it holds; throws ``WaitTimedOut`` (failing the test) when
-/// `timeout` passes first.
+/// `timeout` (stretched by ``testSlowdown``) passes first.
 func eventually(
     timeout: Duration = .seconds(5), _ what: String = "condition",
     sourceLocation: SourceLocation = #_sourceLocation, _ condition: () -> Bool
 ) async throws {
-    let deadline = ContinuousClock.now + timeout
+    let deadline = ContinuousClock.now + timeout * testSlowdown
     while !condition() {
         guard ContinuousClock.now < deadline else {
             throw WaitTimedOut(what: what, timeout: timeout, sourceLocation: sourceLocation)

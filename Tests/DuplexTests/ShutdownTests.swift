@@ -26,7 +26,9 @@ struct ShutdownTests {
                     group.addTask { try await sendUntilClosed(port: port, counting: echoed) }
                 }
                 // Shut down in full flow: every client connected and many echoes under way.
-                try await eventually(timeout: .seconds(20), "every client echoed 20 messages") { echoed.withLockedValue { $0 } >= clients * 20 }
+                try await eventually(timeout: .seconds(20), "every client connected and 20 echoes each") {
+                    server.connectionCount == clients && echoed.withLockedValue { $0 } >= clients * 20
+                }
                 await server.shutdown()
                 var results: [ClientOutcome] = []
                 for try await result in group { results.append(result) }

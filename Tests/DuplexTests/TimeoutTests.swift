@@ -23,9 +23,9 @@ struct TimeoutTests {
             // Pings every 50 ms; the 1 s pong deadline tolerates a loaded machine, and the wait
             // outlasts it, so an unanswered ping would have closed the connection by then.
             client.session.pingInterval = .milliseconds(50)
-            client.session.pongTimeout = .seconds(1)
+            client.session.pongTimeout = .seconds(1) * testSlowdown
             let echoed = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: client) { ws in
-                try await Task.sleep(for: .milliseconds(1500))
+                try await Task.sleep(for: .milliseconds(1500) * testSlowdown)
                 try await ws.send(text: "still here")
                 var iterator = ws.messages.makeAsyncIterator()
                 return await iterator.next()
