@@ -4,10 +4,12 @@ import NIOCore
 /// The messages received on a ``WebSocket``, in order. The sequence finishes when the connection
 /// closes, whatever the reason; ``WebSocket/closeStatus`` then says how it ended.
 ///
-/// Backpressure: at most ``SessionConfiguration/inboundHighWatermark`` messages (plus those decoded
-/// from one socket read) wait here; past that the transport stops reading from the socket until the
-/// consumer has taken the queue down to ``SessionConfiguration/inboundLowWatermark``. Iterate it
-/// once: the connection reads on without backpressure once the iteration ends.
+/// Backpressure: at most ``SessionConfiguration/inboundHighWatermark`` messages, and at most
+/// ``SessionConfiguration/maxBufferedInboundBytes`` payload bytes plus the message that passed
+/// that bound (plus those decoded from one socket read), wait here; past either the transport
+/// stops reading from the socket until the consumer has taken the queue down to
+/// ``SessionConfiguration/inboundLowWatermark`` messages and to the byte bound. Iterate it once:
+/// the connection reads on without backpressure once the iteration ends.
 public struct WebSocketMessages: AsyncSequence, Sendable {
     /// The message type.
     public typealias Element = WebSocketMessage
@@ -56,17 +58,23 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
         public mutating func next() async -> WebSocketMessage? {
             demand.consumerHandled(returned)
             let message = await base.next()
-            if message != nil { returned += 1 }
+            if let message {
+                returned += 1
+                demand.consumerTook(bytes: message.byteCount)
+            }
             return message
         }
     }
 }
 
 /// Relays the consumer's demand from whatever thread it runs on to the channel handler's event loop,
-/// and tells the handler when the consumer has handled the messages delivered before a protocol
-/// violation (see ``WebSocketChannelHandler/consumerCaughtUp()``).
+/// counts the payload bytes waiting in the sequence against
+/// ``SessionConfiguration/maxBufferedInboundBytes``, and tells the handler when the consumer has
+/// handled the messages delivered before a protocol violation (see
+/// ``WebSocketChannelHandler/consumerCaughtUp()``).
 final class InboundDemand: NIOAsyncSequenceProducerDelegate {
     private let handler: HandlerReference
+    private let maxBufferedBytes: Int
     private let progress = NIOLockedValueBox(Progress())
 
     private struct Progress {
@@ -74,10 +82,34 @@ final class InboundDemand: NIOAsyncSequenceProducerDelegate {
         var handled = 0
         /// The count of handled messages the handler waits for, if it waits.
         var awaited: Int?
+        /// Payload bytes delivered into the sequence and not yet taken by the consumer.
+        var bufferedBytes = 0
     }
 
-    init(handler: HandlerReference) {
+    init(handler: HandlerReference, maxBufferedBytes: Int) {
         self.handler = handler
+        self.maxBufferedBytes = maxBufferedBytes
+    }
+
+    /// Whether more bytes wait in the sequence than the bound allows, so reading must stay paused.
+    var exceedsByteBound: Bool {
+        progress.withLockedValue { $0.bufferedBytes > maxBufferedBytes }
+    }
+
+    /// A message of `bytes` payload bytes went into the sequence. Call on the event loop.
+    func delivered(bytes: Int) {
+        progress.withLockedValue { $0.bufferedBytes += bytes }
+    }
+
+    /// The consumer took a message of `bytes` payload bytes; when that brings the buffered bytes
+    /// back within the bound, the handler may read again.
+    func consumerTook(bytes: Int) {
+        let drained = progress.withLockedValue { progress in
+            let wasOver = progress.bufferedBytes > maxBufferedBytes
+            progress.bufferedBytes -= bytes
+            return wasOver && progress.bufferedBytes <= maxBufferedBytes
+        }
+        if drained { handler.onLoop { $0.inboundBytesDrained() } }
     }
 
     func produceMore() {
