@@ -98,6 +98,7 @@ struct DeflateCompressor {
                 guard let base = space.baseAddress else { return 0 }
                 stream.setOutput(base, count: space.count)
                 status = CZlib.deflate(stream.pointer, flush)
+                // Cannot trap: avail_out is at most the space offered, an Int.
                 let left = Int(stream.pointer.pointee.avail_out)
                 finished = stream.pointer.pointee.avail_in == 0 && (flush == Z_NO_FLUSH || left > 0)
                 return min(space.count, ZlibStream.maxChunk) - left

@@ -118,6 +118,7 @@ struct DeflateDecompressor {
                     guard let base = space.baseAddress else { return 0 }
                     let usable = min(space.count, room, ZlibStream.maxChunk)
                     outcome = run(stream, into: base, count: usable)
+                    // Cannot trap: avail_out is at most `usable`, an Int.
                     return usable - Int(stream.pointer.pointee.avail_out)
                 }
                 status = outcome
