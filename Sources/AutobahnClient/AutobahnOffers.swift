@@ -9,12 +9,14 @@ import DuplexCore
 enum AutobahnOffers {
     /// The negotiator to put in the client configuration's extensions.
     static var perMessageDeflate: PerMessageDeflate {
-        var configuration = PerMessageDeflate.Configuration()
-        configuration.offers = [
-            PerMessageDeflateParameters(clientMaxWindowBits: .supported),
-            PerMessageDeflateParameters(clientNoContextTakeover: true, clientMaxWindowBits: .supported),
-        ]
-        configuration.threshold = 0
-        return PerMessageDeflate(configuration: configuration)
+        get throws(PerMessageDeflateConfigurationError) {
+            var configuration = PerMessageDeflate.Configuration()
+            configuration.offers = [
+                PerMessageDeflateParameters(clientMaxWindowBits: .supported),
+                PerMessageDeflateParameters(clientNoContextTakeover: true, clientMaxWindowBits: .supported),
+            ]
+            configuration.threshold = 0
+            return try PerMessageDeflate(configuration: configuration)
+        }
     }
 }

@@ -16,15 +16,17 @@ struct AutobahnRunner {
     /// The client configuration every case uses: permessage-deflate offered, no heartbeat pings
     /// (they would add frames the cases do not expect).
     private var configuration: WebSocketClientConfiguration {
-        var configuration = WebSocketClientConfiguration()
-        configuration.extensions = [AutobahnOffers.perMessageDeflate]
-        configuration.session.pingInterval = nil
-        return configuration
+        get throws {
+            var configuration = WebSocketClientConfiguration()
+            configuration.extensions = [try AutobahnOffers.perMessageDeflate]
+            configuration.session.pingInterval = nil
+            return configuration
+        }
     }
 
     /// Asks `/getCaseCount`: one text message holding the number of cases.
     func caseCount() async throws -> Int {
-        let count = try await WebSocket.connect(to: "\(baseURL)/getCaseCount", configuration: configuration) { ws in
+        let count = try await WebSocket.connect(to: "\(baseURL)/getCaseCount", configuration: try configuration) { ws in
             for await message in ws.messages {
                 if case .text(let text) = message { return Int(text) }
             }
@@ -40,7 +42,7 @@ struct AutobahnRunner {
         let started = ContinuousClock.now
         do {
             try await WebSocket.connect(
-                to: "\(baseURL)/runCase?case=\(index)&agent=\(agent)", configuration: configuration
+                to: "\(baseURL)/runCase?case=\(index)&agent=\(agent)", configuration: try configuration
             ) { ws in
                 for await message in ws.messages {
                     try await ws.send(message)
@@ -58,7 +60,7 @@ struct AutobahnRunner {
     /// Asks `/updateReports`, giving up after ``updateReportsTimeout``.
     func updateReports() async throws {
         let url = "\(baseURL)/updateReports?agent=\(agent)"
-        let configuration = configuration
+        let configuration = try configuration
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await WebSocket.connect(to: url, configuration: configuration) { ws in

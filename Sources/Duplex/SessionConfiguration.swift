@@ -24,6 +24,13 @@ public struct SessionConfiguration: Sendable {
     public var inboundHighWatermark: Int = 16
     /// Buffered messages at or below which reading resumes. Default 4.
     public var inboundLowWatermark: Int = 4
+    /// Payload bytes of the received messages the async ``WebSocket/messages`` sequence buffers
+    /// past which the transport stops reading from the socket, until the consumer has taken them
+    /// down to this bound again; the count watermarks apply as well. One message larger than this
+    /// is still delivered (``ConnectionConfiguration/maxMessageSize`` bounds it). With the defaults a
+    /// connection holds at most about 1 MiB queued + one 16 MiB message + the frame being inflated:
+    /// about twice `maxMessageSize` (docs/transport.md, "Backpressure bounds"). Default 1 MiB.
+    public var maxBufferedInboundBytes: Int = 1 << 20
     /// Bytes that may wait in the channel's write buffer for a peer that is not reading: a write
     /// made while the channel is unwritable that would take the buffer past this fails the
     /// connection with 1008. Default 64 MiB.
@@ -45,6 +52,9 @@ extension SessionConfiguration {
         }
         guard (0...inboundHighWatermark).contains(inboundLowWatermark) else {
             throw ConfigurationError(setting: "inboundLowWatermark", rule: "must be from 0 to inboundHighWatermark")
+        }
+        guard maxBufferedInboundBytes >= 0 else {
+            throw ConfigurationError(setting: "maxBufferedInboundBytes", rule: "must not be negative")
         }
         guard maxQueuedOutboundBytes >= 0 else {
             throw ConfigurationError(setting: "maxQueuedOutboundBytes", rule: "must not be negative")

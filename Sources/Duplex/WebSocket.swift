@@ -162,7 +162,7 @@ extension WebSocket {
             return (handler, nil)
         }
         let reference = HandlerReference(eventLoop: channel.eventLoop)
-        let demand = InboundDemand(handler: reference)
+        let demand = InboundDemand(handler: reference, maxBufferedBytes: session.maxBufferedInboundBytes)
         let (messages, source) = WebSocketMessages.make(session: session, demand: demand)
         let handler = WebSocketChannelHandler(
             connection: connection, session: session, consumer: .stream(source, demand),

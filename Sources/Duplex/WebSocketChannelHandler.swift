@@ -143,10 +143,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func read(context: ChannelHandlerContext) {
-        if readPaused && !ignoresBackpressure {
-            readPending = true
-        } else {
+        if mayRead {
             context.read()
+        } else {
+            readPending = true
         }
     }
 
@@ -304,13 +304,16 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    /// The consumer asked for more messages: resume reading.
+    /// The consumer asked for more messages: resume reading, unless too many bytes still wait.
     func resumeReading() {
         readPaused = false
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
+        readIfPending()
+    }
+
+    /// The consumer took the buffered bytes down to ``SessionConfiguration/maxBufferedInboundBytes``:
+    /// resume reading, unless too many messages still wait.
+    func inboundBytesDrained() {
+        readIfPending()
     }
 
     /// The consumer stopped listening: deliver nothing more, and keep reading so that the close
@@ -332,6 +335,21 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func stopBackpressure() {
         ignoresBackpressure = true
         resumeReading()
+    }
+
+    /// Whether reading from the socket may go on: the consumer is not behind by more messages than
+    /// the high watermark nor by more bytes than the byte bound (or backpressure is off).
+    private var mayRead: Bool {
+        if ignoresBackpressure { return true }
+        if readPaused { return false }
+        if case .stream(_, let demand) = consumer { return !demand.exceedsByteBound }
+        return true
+    }
+
+    private func readIfPending() {
+        guard readPending, mayRead, let context else { return }
+        readPending = false
+        context.read()
     }
 
     /// Hands the parsed events to the consumer. A protocol violation found behind messages the async
@@ -404,8 +422,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func deliver(_ message: WebSocketMessage) {
         traffic.messagesReceived += 1
         switch consumer {
-        case .stream(let source, _):
+        case .stream(let source, let demand):
             delivered += 1
+            demand.delivered(bytes: message.byteCount)
             if case .stopProducing = source.yield(message) { readPaused = true }
         case .handler(let handler):
             handler.onMessage(message, sender: WebSocketLoopSender(handler: self))

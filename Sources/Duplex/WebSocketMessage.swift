@@ -6,4 +6,13 @@ public enum WebSocketMessage: Sendable, Hashable {
     case text(String)
     /// A binary message.
     case binary(ByteBuffer)
+
+    /// The payload's size in bytes (UTF-8 bytes for text), as counted against
+    /// ``SessionConfiguration/maxBufferedInboundBytes``.
+    var byteCount: Int {
+        switch self {
+        case .text(let text): return text.utf8.count
+        case .binary(let bytes): return bytes.readableBytes
+        }
+    }
 }

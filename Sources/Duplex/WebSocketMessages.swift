@@ -10,10 +10,12 @@ import NIOCore
 /// same way. One task reads at a time: a `next()` called while another task's `next()` is waiting
 /// returns `nil` at once and logs a warning.
 ///
-/// Backpressure: at most ``SessionConfiguration/inboundHighWatermark`` messages (plus those decoded
-/// from one socket read) wait here; past that the transport stops reading from the socket until the
-/// consumer has taken the queue down to ``SessionConfiguration/inboundLowWatermark``. Messages
-/// nobody reads therefore hold reading back, as in any bounded queue; closing the connection
+/// Backpressure: at most ``SessionConfiguration/inboundHighWatermark`` messages, and at most
+/// ``SessionConfiguration/maxBufferedInboundBytes`` payload bytes plus the message that passed
+/// that bound (plus those decoded from one socket read), wait here; past either the transport
+/// stops reading from the socket until the consumer has taken the queue down to
+/// ``SessionConfiguration/inboundLowWatermark`` messages and to the byte bound. Messages nobody
+/// reads therefore hold reading back, as in any bounded queue; closing the connection
 /// (``WebSocket/close(code:reason:)``) reads on, so that the peer's close frame is seen.
 public struct WebSocketMessages: AsyncSequence, Sendable {
     /// The message type.
@@ -109,15 +111,19 @@ final class MessageReader: @unchecked Sendable {
             if message != nil { returned += 1 }
             isReading = false
         }
+        if let message { demand.consumerTook(bytes: message.byteCount) }
         return message
     }
 }
 
 /// Relays the consumer's demand from whatever thread it runs on to the channel handler's event loop,
-/// and tells the handler when the consumer has handled the messages delivered before a protocol
-/// violation (see ``WebSocketChannelHandler/consumerCaughtUp()``).
+/// counts the payload bytes waiting in the sequence against
+/// ``SessionConfiguration/maxBufferedInboundBytes``, and tells the handler when the consumer has
+/// handled the messages delivered before a protocol violation (see
+/// ``WebSocketChannelHandler/consumerCaughtUp()``).
 final class InboundDemand: NIOAsyncSequenceProducerDelegate {
     private let handler: HandlerReference
+    private let maxBufferedBytes: Int
     private let progress = NIOLockedValueBox(Progress())
 
     private struct Progress {
@@ -125,10 +131,34 @@ final class InboundDemand: NIOAsyncSequenceProducerDelegate {
         var handled = 0
         /// The count of handled messages the handler waits for, if it waits.
         var awaited: Int?
+        /// Payload bytes delivered into the sequence and not yet taken by the consumer.
+        var bufferedBytes = 0
     }
 
-    init(handler: HandlerReference) {
+    init(handler: HandlerReference, maxBufferedBytes: Int) {
         self.handler = handler
+        self.maxBufferedBytes = maxBufferedBytes
+    }
+
+    /// Whether more bytes wait in the sequence than the bound allows, so reading must stay paused.
+    var exceedsByteBound: Bool {
+        progress.withLockedValue { $0.bufferedBytes > maxBufferedBytes }
+    }
+
+    /// A message of `bytes` payload bytes went into the sequence. Call on the event loop.
+    func delivered(bytes: Int) {
+        progress.withLockedValue { $0.bufferedBytes += bytes }
+    }
+
+    /// The consumer took a message of `bytes` payload bytes; when that brings the buffered bytes
+    /// back within the bound, the handler may read again.
+    func consumerTook(bytes: Int) {
+        let drained = progress.withLockedValue { progress in
+            let wasOver = progress.bufferedBytes > maxBufferedBytes
+            progress.bufferedBytes -= bytes
+            return wasOver && progress.bufferedBytes <= maxBufferedBytes
+        }
+        if drained { handler.onLoop { $0.inboundBytesDrained() } }
     }
 
     func produceMore() {

@@ -38,12 +38,44 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("deflate-level"), help: "The zlib level for permessage-deflate, 0 (store) to 9 (smallest).")
     var deflateLevel = 6
 
+    @Option(
+        name: .customLong("deflate-window-bits"),
+        help: "The largest permessage-deflate window, 8 to 15, for the server's compressor and asked of the client's (default: the library's, 12 and 15)."
+    )
+    var deflateWindowBits: Int?
+
+    @Option(name: .customLong("deflate-mem-level"), help: "The zlib memory level for permessage-deflate, 1 to 9 (default: the library's, 5).")
+    var deflateMemoryLevel: Int?
+
+    @Flag(name: .customLong("deflate-no-context-takeover"), help: "Reset both compression contexts after each message.")
+    var deflateNoContextTakeover = false
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         if pingInterval < 0 { throw ValidationError("--ping-interval must not be negative") }
-        if !(0...9).contains(deflateLevel) { throw ValidationError("--deflate-level must be 0 to 9") }
+        _ = try deflate()
+    }
+
+    /// permessage-deflate as the options set it, or the library's error as a usage error.
+    private func deflate() throws -> PerMessageDeflate {
+        // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
+        var deflate = PerMessageDeflate.Configuration()
+        deflate.threshold = 0
+        deflate.compressionLevel = deflateLevel
+        if let deflateWindowBits {
+            deflate.serverPolicy.serverMaxWindowBits = deflateWindowBits
+            deflate.serverPolicy.clientMaxWindowBits = deflateWindowBits
+        }
+        if let deflateMemoryLevel { deflate.memoryLevel = deflateMemoryLevel }
+        deflate.serverPolicy.serverNoContextTakeover = deflateNoContextTakeover
+        deflate.serverPolicy.clientNoContextTakeover = deflateNoContextTakeover
+        do {
+            return try PerMessageDeflate(configuration: deflate)
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     func run() async throws {
@@ -51,11 +83,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.session.connection.maxMessageSize = maxMessageSize
         configuration.session.connection.maxFrameSize = maxMessageSize
         configuration.session.pingInterval = pingInterval == 0 ? nil : .seconds(Int64(pingInterval))
-        // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
-        var deflate = PerMessageDeflate.Configuration()
-        deflate.threshold = 0
-        deflate.compressionLevel = deflateLevel
-        configuration.extensions = [PerMessageDeflate(configuration: deflate)]
+        configuration.extensions = [try deflate()]
         if let tlsCertificate, let tlsKey {
             configuration.tls = .makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tlsCertificate).map { .certificate($0) },

@@ -4,47 +4,66 @@ import NIOCore
 /// A raw DEFLATE compressor producing one RFC 7692 message payload per call: the message is
 /// compressed with a sync flush and the trailing `00 00 ff ff` is removed (§7.2.1).
 ///
+/// The zlib stream (about `2^(windowBits+2) + 2^(memoryLevel+9)` bytes: 256 KiB at 15/8, 32 KiB at
+/// 12/5) is opened by the first message, not before, and is dropped by ``release()``, which a
+/// side without context takeover calls after each message.
+///
 /// zlib cannot compress raw DEFLATE with a 256-byte window, so a negotiated window of 8 bits is
 /// compressed with 9 bits, as other implementations do; decompressors built on zlib accept it.
-final class DeflateCompressor {
-    /// The zlib stream, heap-allocated because zlib keeps a pointer back to it.
-    private let stream: UnsafeMutablePointer<z_stream>
+///
+/// A value type, stored inline in its ``PerMessageDeflateExtension``: an idle connection pays for
+/// no separate object.
+struct DeflateCompressor {
+    private let level: Int8
+    private let windowBits: Int8
+    private let memoryLevel: Int8
+    private let memory: ZlibMemory
+    /// The most input handed to zlib per call (``ZlibStream/maxChunk``; smaller in tests).
+    private let chunkSize: Int
+    /// The open stream: from the first message until ``release()`` (or a zlib failure).
+    private var stream: ZlibStream?
 
-    /// Opens a compressor; `windowBits` is the negotiated window (8–15).
-    init(level: Int, windowBits: Int, memoryLevel: Int) {
-        stream = .allocate(capacity: 1)
-        stream.initialize(to: z_stream())
-        let status = duplex_deflate_init_raw(stream, Int32(level), Int32(max(windowBits, 9)), Int32(memoryLevel))
-        precondition(status == Z_OK, "deflateInit2 failed with \(status)")
+    /// A compressor for the negotiated window `windowBits` (8–15), with a level (0–9) and memory
+    /// level (1–9) that ``PerMessageDeflate`` validated. Allocates nothing until the first message.
+    init(level: Int, windowBits: Int, memoryLevel: Int, memory: ZlibMemory = .system, chunkSize: Int = ZlibStream.maxChunk) {
+        // Cannot trap: the three values were checked against 0...9, 8...15 and 1...9.
+        self.level = Int8(level)
+        self.windowBits = Int8(max(windowBits, 9))
+        self.memoryLevel = Int8(memoryLevel)
+        self.memory = memory
+        self.chunkSize = min(max(chunkSize, 1), ZlibStream.maxChunk)
     }
 
-    deinit {
-        deflateEnd(stream)
-        stream.deinitialize(count: 1)
-        stream.deallocate()
-    }
+    /// Whether a zlib stream is open (memory is held) now.
+    var isAllocated: Bool { stream != nil }
 
-    /// Compresses one whole message, keeping the context for the next one.
-    func compress(_ message: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+    /// Compresses one whole message, keeping the context for the next one. Returns `nil` when zlib
+    /// could not get memory (or failed): the stream is dropped, so the caller sends this message
+    /// uncompressed and the next one starts a fresh stream that refers to nothing before it, which
+    /// every decompressor accepts whatever the context takeover.
+    mutating func compress(_ message: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
+        guard let stream = stream ?? open() else { return nil }
+        self.stream = stream
         let inputCount = message.readableBytes
-        var output = allocator.buffer(capacity: Int(deflateBound(stream, UInt(inputCount))) + 16)
-        message.withUnsafeReadableBytes { input in
-            stream.pointee.next_in = input.baseAddress.map { UnsafeMutablePointer(mutating: $0.assumingMemoryBound(to: Bytef.self)) }
-            stream.pointee.avail_in = UInt32(inputCount)
-            // A sync flush is complete once deflate returns with output space left over.
-            var finished = false
-            while !finished {
-                output.writeWithUnsafeMutableBytes(minimumWritableBytes: 64) { space in
-                    stream.pointee.next_out = space.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.pointee.avail_out = UInt32(clamping: space.count)
-                    let status = deflate(stream, Z_SYNC_FLUSH)
-                    precondition(status == Z_OK || status == Z_BUF_ERROR, "deflate failed with \(status)")
-                    finished = stream.pointee.avail_out > 0
-                    return space.count - Int(stream.pointee.avail_out)
+        // readableBytes is never negative, so UInt(_) cannot trap; the bound is clamped into Int.
+        let bound = Int(clamping: deflateBound(stream.pointer, UInt(inputCount)))
+        var output = allocator.buffer(capacity: min(bound, Int.max - 16) + 16)
+        let succeeded = message.withUnsafeReadableBytes { input in
+            var offset = 0
+            repeat {
+                let count = min(chunkSize, input.count - offset)
+                stream.setInput(input.baseAddress.map { $0 + offset }, count: count)
+                offset += count
+                guard Self.deflate(stream, flush: offset == input.count ? Z_SYNC_FLUSH : Z_NO_FLUSH, into: &output) else {
+                    return false
                 }
-            }
-            stream.pointee.next_in = nil
-            stream.pointee.next_out = nil
+            } while offset < input.count
+            return true
+        }
+        stream.detachBuffers()
+        guard succeeded else {
+            release()
+            return nil
         }
         // With nothing new to flush (an empty message right after another) zlib writes nothing at
         // all; a lone empty stored-block header byte is then the message (RFC 7692 §7.2.3.6).
@@ -53,8 +72,39 @@ final class DeflateCompressor {
         return output
     }
 
-    /// Forgets the context, so the next message refers to no earlier one.
-    func reset() {
-        deflateReset(stream)
+    /// Drops the stream and its memory; the next message opens a new one with no context.
+    mutating func release() {
+        stream = nil
+    }
+
+    private func open() -> ZlibStream? {
+        let (level, windowBits, memoryLevel) = (Int32(level), Int32(windowBits), Int32(memoryLevel))
+        return ZlibStream.open(
+            memory: memory,
+            with: { duplex_deflate_init_raw($0, level, windowBits, memoryLevel) },
+            end: { deflateEnd($0) }
+        )
+    }
+
+    /// Runs deflate on the stream's current input until it is all consumed and, for a sync flush,
+    /// until the flush is complete (deflate returned with output space left over). Returns whether
+    /// zlib succeeded.
+    private static func deflate(_ stream: ZlibStream, flush: Int32, into output: inout ByteBuffer) -> Bool {
+        var status = Z_OK
+        var finished = false
+        while !finished {
+            output.writeWithUnsafeMutableBytes(minimumWritableBytes: 64) { space in
+                // writeWithUnsafeMutableBytes gives at least 64 bytes, so there is a base address.
+                guard let base = space.baseAddress else { return 0 }
+                stream.setOutput(base, count: space.count)
+                status = CZlib.deflate(stream.pointer, flush)
+                // Cannot trap: avail_out is at most the space offered, an Int.
+                let left = Int(stream.pointer.pointee.avail_out)
+                finished = stream.pointer.pointee.avail_in == 0 && (flush == Z_NO_FLUSH || left > 0)
+                return min(space.count, ZlibStream.maxChunk) - left
+            }
+            guard status == Z_OK || status == Z_BUF_ERROR else { return false }
+        }
+        return true
     }
 }

@@ -7,7 +7,7 @@
 ///     .init(clientMaxWindowBits: .supported),
 ///     .init(clientNoContextTakeover: true, clientMaxWindowBits: .supported),
 /// ]
-/// let deflate = PerMessageDeflate(configuration: configuration)
+/// let deflate = try PerMessageDeflate(configuration: configuration)
 /// ```
 public struct PerMessageDeflate: ExtensionNegotiator {
     /// The extension token, `permessage-deflate`.
@@ -25,15 +25,17 @@ public struct PerMessageDeflate: ExtensionNegotiator {
         public var threshold: Int = 0
         /// The zlib compression level, 0 (store only) to 9 (smallest output). Default 6.
         public var compressionLevel: Int = 6
-        /// The zlib memory level, 1 to 9: more memory compresses faster and better. Default 8.
-        public var memoryLevel: Int = 8
+        /// The zlib memory level, 1 to 9: more memory compresses faster and better. Default 5
+        /// (zlib's own default is 8): with the server's 12-bit window its compressor holds about
+        /// 32 KiB instead of 256 KiB, for a few percent of ratio (docs/compression.md has the table).
+        public var memoryLevel: Int = 5
 
         /// The defaults.
         public init() {}
     }
 
-    /// How a server answers an offer. The defaults accept any valid offer with context takeover
-    /// and 32 KiB windows unless the client asks otherwise.
+    /// How a server answers an offer. The defaults accept any valid offer with context takeover,
+    /// compress with a 4 KiB window (12 bits) and let the client use up to 32 KiB (15 bits).
     public struct ServerPolicy: Sendable, Hashable {
         /// Always reset the server's compression context after each message, asked or not.
         public var serverNoContextTakeover = false
@@ -41,9 +43,14 @@ public struct PerMessageDeflate: ExtensionNegotiator {
         /// carries `client_no_context_takeover`, the response confirms it regardless.)
         public var clientNoContextTakeover = false
         /// The largest window (8–15) the server compresses with; lower values a client asks for win.
-        public var serverMaxWindowBits = 15
-        /// The largest window (8–15) the server accepts from the client's compressor. Below 15, an
-        /// offer without `client_max_window_bits` is declined, since the client could not be limited.
+        /// Below 15 the response carries `server_max_window_bits`, and the server's compressor uses
+        /// exactly the window it answered. Default 12 (4 KiB), a compressor of about 32 KiB at
+        /// memory level 5 for each connection that keeps its context, against 256 KiB at 15/8.
+        public var serverMaxWindowBits = 12
+        /// The largest window (8–15) the server accepts from the client's compressor, which is the
+        /// window its decompressor holds once the client sends a compressed message. Below 15, an
+        /// offer without `client_max_window_bits` is declined, since the client could not be
+        /// limited. Default 15: no offer is declined.
         public var clientMaxWindowBits = 15
 
         /// The defaults.
@@ -53,19 +60,34 @@ public struct PerMessageDeflate: ExtensionNegotiator {
     /// The configuration in use.
     public let configuration: Configuration
 
-    /// Creates a negotiator. Window sizes must be 8–15, levels in their documented ranges.
-    public init(configuration: Configuration = .init()) {
+    /// Creates a negotiator with the default ``Configuration``.
+    public init() {
+        configuration = Configuration()
+    }
+
+    /// Creates a negotiator, or throws the first value out of range: window sizes (the policy's and
+    /// those in the offers) must be 8–15, ``Configuration/compressionLevel`` 0–9,
+    /// ``Configuration/memoryLevel`` 1–9, and ``Configuration/threshold`` not negative.
+    public init(configuration: Configuration) throws(PerMessageDeflateConfigurationError) {
         let windows = PerMessageDeflateParameters.windowBitsRange
-        precondition(windows.contains(configuration.serverPolicy.serverMaxWindowBits), "serverMaxWindowBits must be 8...15")
-        precondition(windows.contains(configuration.serverPolicy.clientMaxWindowBits), "clientMaxWindowBits must be 8...15")
-        precondition((0...9).contains(configuration.compressionLevel), "compressionLevel must be 0...9")
-        precondition((1...9).contains(configuration.memoryLevel), "memoryLevel must be 1...9")
-        precondition(configuration.threshold >= 0, "threshold must not be negative")
-        for offer in configuration.offers {
-            var bits = offer.serverMaxWindowBits.map { [$0] } ?? []
-            if case .bits(let client) = offer.clientMaxWindowBits { bits.append(client) }
-            precondition(bits.allSatisfy(windows.contains), "offered window sizes must be 8...15")
+        var windowSettings = [
+            ("serverPolicy.serverMaxWindowBits", configuration.serverPolicy.serverMaxWindowBits),
+            ("serverPolicy.clientMaxWindowBits", configuration.serverPolicy.clientMaxWindowBits),
+        ]
+        for (index, offer) in configuration.offers.enumerated() {
+            if let bits = offer.serverMaxWindowBits { windowSettings.append(("offers[\(index)].serverMaxWindowBits", bits)) }
+            if case .bits(let bits) = offer.clientMaxWindowBits {
+                windowSettings.append(("offers[\(index)].clientMaxWindowBits", bits))
+            }
         }
+        if let (setting, value) = windowSettings.first(where: { !windows.contains($0.1) }) {
+            throw .windowBitsOutOfRange(setting: setting, value: value)
+        }
+        guard (0...9).contains(configuration.compressionLevel) else {
+            throw .compressionLevelOutOfRange(configuration.compressionLevel)
+        }
+        guard (1...9).contains(configuration.memoryLevel) else { throw .memoryLevelOutOfRange(configuration.memoryLevel) }
+        guard configuration.threshold >= 0 else { throw .negativeThreshold(configuration.threshold) }
         self.configuration = configuration
     }
 

@@ -1,4 +1,5 @@
-/// The peer broke RFC 6455 or RFC 7692, or exceeded a configured limit.
+/// The peer broke RFC 6455 or RFC 7692, or exceeded a configured limit; or, in the one case
+/// ``decompressionUnavailable``, this side could not process what the peer sent.
 ///
 /// This is the one place where a protocol violation is mapped to the close code sent to the peer
 /// (``closeCode``) and to the short reason that goes with it (``closeReason``), which never carries
@@ -36,6 +37,9 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
     case compressedNonDataFrame
     /// A compressed message was not a valid DEFLATE stream.
     case invalidCompressedData
+    /// zlib could not get the memory to inflate a compressed message (`Z_MEM_ERROR`): not the
+    /// peer's fault, so the close code is 1011 (internal error).
+    case decompressionUnavailable
 
     /// The close code this violation is answered with.
     public var closeCode: CloseCode {
@@ -48,6 +52,8 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
             return .messageTooBig
         case .invalidUTF8:
             return .invalidPayloadData
+        case .decompressionUnavailable:
+            return .internalError
         }
     }
 
@@ -70,6 +76,7 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
         case .invalidClosePayload: return "invalid close payload"
         case .compressedNonDataFrame: return "RSV1 on a non-first frame"
         case .invalidCompressedData: return "invalid compressed data"
+        case .decompressionUnavailable: return "decompression unavailable"
         }
     }
 
@@ -80,6 +87,7 @@ public enum ProtocolError: Error, Sendable, Hashable, CustomStringConvertible {
         case .frameTooLarge(let limit): return "peer sent a frame larger than the limit of \(limit) bytes"
         case .messageTooLarge(let limit): return "peer sent a message larger than the limit of \(limit) bytes"
         case .invalidCloseCode(let code): return "peer sent close code \(code), which may not appear on the wire"
+        case .decompressionUnavailable: return "zlib could not get memory to inflate a compressed message"
         default: return "peer broke the protocol: \(closeReason)"
         }
     }

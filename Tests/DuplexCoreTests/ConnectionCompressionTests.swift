@@ -10,7 +10,7 @@ import Testing
         _ configuration: PerMessageDeflate.Configuration = .init(),
         connection: ConnectionConfiguration = .init()
     ) throws -> (client: WebSocketConnection, server: WebSocketConnection) {
-        let negotiator = PerMessageDeflate(configuration: configuration)
+        let negotiator = try PerMessageDeflate(configuration: configuration)
         let offers = negotiator.clientOffers()
         let accepted = try #require(negotiator.serverAccept(offers))
         let clientSide = try negotiator.clientAccept(accepted.responseElement)

@@ -20,8 +20,8 @@ import Testing
         var serverConfiguration = PerMessageDeflate.Configuration()
         serverConfiguration.serverPolicy = policy
         serverConfiguration.threshold = threshold
-        let client = PerMessageDeflate(configuration: clientConfiguration)
-        let server = try #require(PerMessageDeflate(configuration: serverConfiguration).serverAccept(client.clientOffers()))
+        let client = try PerMessageDeflate(configuration: clientConfiguration)
+        let server = try #require(try PerMessageDeflate(configuration: serverConfiguration).serverAccept(client.clientOffers()))
         let agreed = try client.clientAccept(server.responseElement)
         return (agreed.makeExtension(role: .client), server.makeExtension(role: .server))
     }

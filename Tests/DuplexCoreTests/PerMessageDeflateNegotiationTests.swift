@@ -10,17 +10,24 @@ import Testing
         )
     }
 
+    /// The server policy with 15-bit windows both ways, which the tables below assume.
+    private static var fullWindows: PerMessageDeflate.ServerPolicy {
+        var policy = PerMessageDeflate.ServerPolicy()
+        policy.serverMaxWindowBits = 15
+        return policy
+    }
+
     private func serverAgreement(
-        _ offers: [ExtensionHeaderElement], policy: PerMessageDeflate.ServerPolicy = .init()
-    ) -> NegotiatedPerMessageDeflate? {
+        _ offers: [ExtensionHeaderElement], policy: PerMessageDeflate.ServerPolicy = fullWindows
+    ) throws -> NegotiatedPerMessageDeflate? {
         var configuration = PerMessageDeflate.Configuration()
         configuration.serverPolicy = policy
-        return PerMessageDeflate(configuration: configuration).serverAccept(offers) as? NegotiatedPerMessageDeflate
+        return try PerMessageDeflate(configuration: configuration).serverAccept(offers) as? NegotiatedPerMessageDeflate
     }
 
     private func clientAgreement(
         offers: [PerMessageDeflateParameters], response: ExtensionHeaderElement
-    ) throws(HandshakeError) -> NegotiatedPerMessageDeflate? {
+    ) throws -> NegotiatedPerMessageDeflate? {
         var configuration = PerMessageDeflate.Configuration()
         configuration.offers = offers
         return try PerMessageDeflate(configuration: configuration).clientAccept(response) as? NegotiatedPerMessageDeflate
@@ -33,13 +40,13 @@ import Testing
         #expect(PerMessageDeflate().name == "permessage-deflate")
     }
 
-    @Test func clientOffersSeveralInOrder() {
+    @Test func clientOffersSeveralInOrder() throws {
         var configuration = PerMessageDeflate.Configuration()
         configuration.offers = [
             .init(clientNoContextTakeover: true, clientMaxWindowBits: .bits(9)),
             .init(serverMaxWindowBits: 10),
         ]
-        #expect(PerMessageDeflate(configuration: configuration).clientOffers() == [
+        #expect(try PerMessageDeflate(configuration: configuration).clientOffers() == [
             element([("client_no_context_takeover", nil), ("client_max_window_bits", "9")]),
             element([("server_max_window_bits", "10")]),
         ])
@@ -47,7 +54,7 @@ import Testing
 
     // MARK: Server acceptance table
 
-    /// Offer parameters → the server's response parameters (default policy).
+    /// Offer parameters → the server's response parameters (policy with 15-bit windows).
     @Test(arguments: [
         ([], []),
         ([("client_max_window_bits", nil)], []),
@@ -65,7 +72,7 @@ import Testing
         ),
     ] as [([(String, String?)], [(String, String?)])])
     func serverAnswersValidOffer(offer: [(String, String?)], response: [(String, String?)]) throws {
-        let agreement = try #require(serverAgreement([element(offer)]))
+        let agreement = try #require(try serverAgreement([element(offer)]))
         #expect(agreement.responseElement == element(response))
     }
 
@@ -78,12 +85,12 @@ import Testing
         [("server_no_context_takeover", "yes")],
         [("server_max_window_bits", nil)],
     ] as [[(String, String?)]])
-    func serverDeclinesMalformedOffer(_ offer: [(String, String?)]) {
-        #expect(serverAgreement([element(offer)]) == nil)
+    func serverDeclinesMalformedOffer(_ offer: [(String, String?)]) throws {
+        #expect(try serverAgreement([element(offer)]) == nil)
     }
 
     @Test func serverAcceptsFirstSatisfiableOffer() throws {
-        let agreement = try #require(serverAgreement([
+        let agreement = try #require(try serverAgreement([
             element([("server_max_window_bits", "16")]),
             element([("client_max_window_bits", "11")]),
             element([]),
@@ -92,9 +99,20 @@ import Testing
         #expect(agreement.clientMaxWindowBits == 11)
     }
 
-    @Test func serverDeclinesWhenNoOfferIsAcceptable() {
-        #expect(serverAgreement([element([("x", nil)]), element([("client_max_window_bits", "1")])]) == nil)
-        #expect(serverAgreement([]) == nil)
+    @Test func serverDeclinesWhenNoOfferIsAcceptable() throws {
+        #expect(try serverAgreement([element([("x", nil)]), element([("client_max_window_bits", "1")])]) == nil)
+        #expect(try serverAgreement([]) == nil)
+    }
+
+    @Test func defaultServerPolicyCompressesWithTwelveBitsAndLetsTheClientChoose() throws {
+        let agreement = try #require(try serverAgreement([element([("client_max_window_bits", nil)])], policy: .init()))
+        #expect(agreement.responseElement == element([("server_max_window_bits", "12")]))
+        #expect(agreement.serverMaxWindowBits == 12 && agreement.clientMaxWindowBits == 15)
+        #expect(agreement.memoryLevel == 5)
+        let plain = try #require(try serverAgreement([element([])], policy: .init()))
+        #expect(plain.responseElement == element([("server_max_window_bits", "12")]))
+        let asked = try #require(try serverAgreement([element([("server_max_window_bits", "10")])], policy: .init()))
+        #expect(asked.serverMaxWindowBits == 10)
     }
 
     @Test func serverPolicyAddsItsOwnLimits() throws {
@@ -103,7 +121,7 @@ import Testing
         policy.clientNoContextTakeover = true
         policy.serverMaxWindowBits = 10
         policy.clientMaxWindowBits = 12
-        let agreement = try #require(serverAgreement([element([("client_max_window_bits", nil)])], policy: policy))
+        let agreement = try #require(try serverAgreement([element([("client_max_window_bits", nil)])], policy: policy))
         #expect(agreement.responseElement == element([
             ("server_no_context_takeover", nil), ("client_no_context_takeover", nil),
             ("server_max_window_bits", "10"), ("client_max_window_bits", "12"),
@@ -115,15 +133,15 @@ import Testing
     @Test func serverHonoursSmallerRequestedWindowThanPolicy() throws {
         var policy = PerMessageDeflate.ServerPolicy()
         policy.serverMaxWindowBits = 12
-        let agreement = try #require(serverAgreement([element([("server_max_window_bits", "9")])], policy: policy))
+        let agreement = try #require(try serverAgreement([element([("server_max_window_bits", "9")])], policy: policy))
         #expect(agreement.responseElement == element([("server_max_window_bits", "9")]))
     }
 
     @Test func serverLimitingClientWindowDeclinesOfferWithoutClientMaxWindowBits() throws {
-        var policy = PerMessageDeflate.ServerPolicy()
+        var policy = Self.fullWindows
         policy.clientMaxWindowBits = 10
-        #expect(serverAgreement([element([])], policy: policy) == nil)
-        let agreement = try #require(serverAgreement([element([]), element([("client_max_window_bits", "9")])], policy: policy))
+        #expect(try serverAgreement([element([])], policy: policy) == nil)
+        let agreement = try #require(try serverAgreement([element([]), element([("client_max_window_bits", "9")])], policy: policy))
         #expect(agreement.responseElement == element([("client_max_window_bits", "9")]))
     }
 
@@ -179,7 +197,7 @@ import Testing
             _ = try clientAgreement(offers: offers, response: element(response))
             Issue.record("accepted an invalid response")
         } catch {
-            guard case .invalidExtensionResponse(let message) = error else {
+            guard case .invalidExtensionResponse(let message) = error as? HandshakeError else {
                 Issue.record("unexpected error \(error)")
                 return
             }
@@ -193,7 +211,7 @@ import Testing
         ]
         var configuration = PerMessageDeflate.Configuration()
         configuration.offers = offers
-        let client = PerMessageDeflate(configuration: configuration)
+        let client = try PerMessageDeflate(configuration: configuration)
         let server = try #require(PerMessageDeflate().serverAccept(client.clientOffers()) as? NegotiatedPerMessageDeflate)
         let agreed = try #require(try client.clientAccept(server.responseElement) as? NegotiatedPerMessageDeflate)
         #expect(agreed.serverMaxWindowBits == server.serverMaxWindowBits)

@@ -1,5 +1,6 @@
 import Duplex
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import Testing
 
@@ -43,6 +44,73 @@ struct BackpressureTests {
             }
             #expect(received == total)
             #expect(sent.value == total)
+        }
+    }
+
+    /// A consumer that does not read while the peer sends many large messages: the server stops
+    /// reading once the buffered bytes pass `maxBufferedInboundBytes` (the message-count watermark is
+    /// set out of reach), and every message arrives intact and in order once the consumer reads.
+    @Test(.timeLimit(.minutes(1)))
+    func inboundByteBoundStopsReadingUntilTheConsumerTakesTheMessages() async throws {
+        let total = 400
+        let size = 64 << 10
+        let bound = 256 << 10
+        let metrics = RecordingMetrics()
+        let reading = NIOLockedValueBox(false)
+        let received = NIOLockedValueBox<[ByteBuffer]>([])
+        func message(_ index: Int) -> ByteBuffer {
+            var buffer = ByteBuffer(repeating: UInt8(truncatingIfNeeded: index), count: size)
+            buffer.setInteger(UInt32(index), at: 0)
+            return buffer
+        }
+        try await ServerHarness.with(configure: {
+            $0.extensions = []  // the messages take their full size on the wire and in the queue
+            $0.metricsFactory = metrics
+            $0.session.maxBufferedInboundBytes = bound
+            $0.session.inboundHighWatermark = 10_000
+            $0.session.inboundLowWatermark = 5_000
+        }, decide: { _ in
+            .accept { ws in
+                while !reading.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                for await case .binary(let bytes) in ws.messages {
+                    received.withLockedValue { $0.append(bytes) }
+                }
+            }
+        }) { _, port in
+            var client = WebSocketClientConfiguration()
+            client.extensions = []
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: client) { ws in
+                let sent = Counter()
+                let sender = Task {
+                    for index in 0..<total {
+                        try await ws.send(binary: message(index))
+                        sent.increment()
+                    }
+                }
+                let delivered = { Int(metrics.value("duplex_messages_received_total")) }
+                // Wait for the bound to be passed, then for the sender to stall: the sockets are full.
+                try await eventually(timeout: .seconds(20), "the byte bound was passed") { delivered() > bound / size }
+                let deadline = ContinuousClock.now + .seconds(20)
+                var last = -1
+                while sent.value != last {
+                    last = sent.value
+                    try await Task.sleep(for: .milliseconds(300))
+                    try #require(ContinuousClock.now < deadline, "the sender never stalled")
+                }
+                // Reading stopped with the bound passed by less than one message, plus what one
+                // socket read (64 KiB) may complete.
+                #expect(delivered() <= bound / size + 2)
+                #expect(sent.value < total)
+                reading.withLockedValue { $0 = true }
+                try await sender.value
+                #expect(try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0.count } == total })
+            }
+        }
+        let messages = received.withLockedValue { $0 }
+        #expect(messages.count == total)
+        for (index, bytes) in messages.enumerated() where bytes != message(index) {
+            Issue.record("message \(index) arrived out of order or altered")
+            break
         }
     }
 }

@@ -24,7 +24,7 @@ private func topicServer(_ topics: WebSocketTopics) -> @Sendable (UpgradeRequest
 }
 
 /// A client configuration offering permessage-deflate with or without server context takeover, or none.
-private func client(deflate: Bool, serverNoContextTakeover: Bool = false) -> WebSocketClientConfiguration {
+private func client(deflate: Bool, serverNoContextTakeover: Bool = false) throws -> WebSocketClientConfiguration {
     var configuration = WebSocketClientConfiguration()
     guard deflate else {
         configuration.extensions = []
@@ -32,7 +32,7 @@ private func client(deflate: Bool, serverNoContextTakeover: Bool = false) -> Web
     }
     var deflateConfiguration = PerMessageDeflate.Configuration()
     deflateConfiguration.offers = [.init(serverNoContextTakeover: serverNoContextTakeover, clientMaxWindowBits: .supported)]
-    configuration.extensions = [PerMessageDeflate(configuration: deflateConfiguration)]
+    configuration.extensions = [try PerMessageDeflate(configuration: deflateConfiguration)]
     return configuration
 }
 
@@ -104,8 +104,8 @@ struct TopicsTests {
         let topics = WebSocketTopics()
         try await ServerHarness.with(decide: topicServer(topics)) { _, port in
             let url = "ws://127.0.0.1:\(port)/?feed"
-            try await WebSocket.connect(to: url, configuration: client(deflate: deflate)) { first in
-                try await WebSocket.connect(to: url, configuration: client(deflate: deflate, serverNoContextTakeover: true)) { second in
+            try await WebSocket.connect(to: url, configuration: try client(deflate: deflate)) { first in
+                try await WebSocket.connect(to: url, configuration: try client(deflate: deflate, serverNoContextTakeover: true)) { second in
                     try await eventually { topics.subscriberCount(of: "feed") == 2 }
                     for index in 0..<300 { topics.publish(.text("message \(index) " + String(repeating: "z", count: index)), to: "feed") }
                     for ws in [first, second] {
@@ -127,8 +127,8 @@ struct TopicsTests {
         try await ServerHarness.with(decide: topicServer(topics)) { _, port in
             let url = "ws://127.0.0.1:\(port)/?mixed"
             let configurations = [
-                client(deflate: false), client(deflate: true), client(deflate: true, serverNoContextTakeover: true),
-                client(deflate: true, serverNoContextTakeover: true),
+                try client(deflate: false), try client(deflate: true), try client(deflate: true, serverNoContextTakeover: true),
+                try client(deflate: true, serverNoContextTakeover: true),
             ]
             try await WebSocket.connect(to: url, configuration: configurations[0]) { plain in
                 try await WebSocket.connect(to: url, configuration: configurations[1]) { takeover in

@@ -66,7 +66,11 @@ public enum ExtensionFuzzer {
     ) {
         let offers = elements.filter { $0.name.lowercased() == PerMessageDeflate.extensionName }
         let valid = offers.filter { (try? PerMessageDeflateParameters(parsing: $0)) != nil }
-        guard let serverAgreement = PerMessageDeflate(configuration: configuration).serverAccept(offers) else {
+        guard let server = try? PerMessageDeflate(configuration: configuration) else {
+            require(false, "refused the in-range configuration \(configuration)")
+            return
+        }
+        guard let serverAgreement = server.serverAccept(offers) else {
             require(
                 valid.isEmpty || configuration.serverPolicy.clientMaxWindowBits < 15,
                 "declined the valid offers \(valid) with policy \(configuration.serverPolicy)")

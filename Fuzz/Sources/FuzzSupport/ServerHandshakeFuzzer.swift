@@ -55,9 +55,13 @@ public enum ServerHandshakeFuzzer {
         require(result.extensions.count <= 1, "\(result.extensions.count) extensions from one negotiator")
         for agreement in result.extensions { _ = agreement.makeExtension(role: .server) }
 
+        guard let clientDeflate = try? PerMessageDeflate(configuration: clientConfiguration(offering: upgrade.extensionOffers)) else {
+            require(false, "refused a client configuration of parsed offers \(upgrade.extensionOffers)")
+            return
+        }
         let client = ClientHandshake(
             host: upgrade.host, target: request.target, subprotocols: upgrade.subprotocols,
-            extensions: [PerMessageDeflate(configuration: clientConfiguration(offering: upgrade.extensionOffers))],
+            extensions: [clientDeflate],
             key: upgrade.key)
         do {
             let agreed = try client.validate(response)

@@ -11,7 +11,8 @@ struct BenchCommand: AsyncParsableCommand {
             echo     keeps -d messages of -s bytes in flight on each of -c connections and times every echo.
             connect  runs handshake-and-close cycles on -c connections at a time.
             idle     opens -c connections and holds them; with --server-pid, reports the server's \
-            resident memory growth per connection (VmRSS from /proc/PID/status).
+            resident memory growth per connection (VmRSS from /proc/PID/status). With --exchange, \
+            each connection first sends one -s byte message and receives its echo.
             """
     )
 
@@ -51,6 +52,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure.")
     var serverPID: Int32?
 
+    @Flag(help: "Idle mode: exchange one message on each connection before holding it.")
+    var exchange = false
+
     @Flag(help: "Print the report as JSON on standard output.")
     var json = false
 
@@ -86,11 +90,16 @@ struct BenchCommand: AsyncParsableCommand {
         if report.verifyFailures ?? 0 > 0 { throw ExitCode(1) }
     }
 
-    private func runEcho(_ generator: LoadGenerator) async throws -> BenchReport {
-        let plan = EchoPlan(
+    /// The echo messages the options describe.
+    private var plan: EchoPlan {
+        EchoPlan(
             payload: EchoPlan.makePayload(size: size, text: payload == .text),
             opcode: payload == .text ? .text : .binary, depth: depth, verify: verify
         )
+    }
+
+    private func runEcho(_ generator: LoadGenerator) async throws -> BenchReport {
+        let plan = plan
         let opened = try await generator.openAll(connections, workload: .echo(plan))
         let window = try await MeasurementWindow.measure(generator, label: "echo", warmup: warmup, duration: duration)
         await generator.close(opened.channels)
@@ -121,7 +130,7 @@ struct BenchCommand: AsyncParsableCommand {
         let before = serverPID.flatMap { ProcessMetrics.residentBytes(pid: $0) }
         let clock = ContinuousClock()
         let start = clock.now
-        let opened = try await generator.openAll(connections, workload: .idle)
+        let opened = try await generator.openAll(connections, workload: .idle(exchange ? plan : nil))
         let seconds = start.duration(to: clock.now).inSeconds
         try await Task.sleep(for: .seconds(warmup))
         let after = serverPID.flatMap { ProcessMetrics.residentBytes(pid: $0) }

@@ -117,8 +117,8 @@ final class BenchConnectionHandler: ChannelInboundHandler {
             for _ in 0..<plan.depth where statistics.running { sendEcho(plan, at: now) }
         case .connectCycle:
             try? connection?.close()
-        case .idle:
-            break
+        case .idle(let first):
+            if let first { send(first) }
         }
         writeOutbound(context: context)
         context.flush()
@@ -164,6 +164,11 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     private func sendEcho(_ plan: EchoPlan, at now: UInt64) {
         sendTimes[sentCount % plan.depth] = now
         sentCount += 1
+        send(plan)
+    }
+
+    /// Queues one message of `plan`.
+    private func send(_ plan: EchoPlan) {
         do {
             try connection?.send(plan.opcode, payload: plan.payload)
         } catch {

@@ -7,8 +7,9 @@ enum Workload: Sendable {
     case echo(EchoPlan)
     /// Close at once; the cycle ends when the close handshake does.
     case connectCycle
-    /// Stay open and quiet.
-    case idle
+    /// Stay open and quiet; with a plan, after sending one message of it first (and receiving the
+    /// echo), so that each direction has compressed a message.
+    case idle(EchoPlan?)
 }
 
 /// The messages an echo connection sends.
