@@ -103,7 +103,7 @@ struct BackpressureTests {
                 #expect(sent.value < total)
                 reading.withLockedValue { $0 = true }
                 try await sender.value
-                #expect(try await eventually(timeout: .seconds(20)) { received.withLockedValue { $0.count } == total })
+                try await eventually(timeout: .seconds(20), "every message arrived") { received.withLockedValue { $0.count } == total }
             }
         }
         let messages = received.withLockedValue { $0 }
