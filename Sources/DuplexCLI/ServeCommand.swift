@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Seconds between keepalive pings; 0 turns them off.")
     var pingInterval = 20
 
+    @Option(name: .customLong("max-connections"), help: "The most connections served at once; more get 503.")
+    var maxConnections = WebSocketServerConfiguration().maxConnections
+
     @Option(name: .customLong("deflate-level"), help: "The zlib level for permessage-deflate, 0 (store) to 9 (smallest).")
     var deflateLevel = 6
 
@@ -44,12 +47,14 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if pingInterval < 0 { throw ValidationError("--ping-interval must not be negative") }
         if !(0...9).contains(deflateLevel) { throw ValidationError("--deflate-level must be 0 to 9") }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
     }
 
     func run() async throws {
         var configuration = WebSocketServerConfiguration(host: host, port: port)
         configuration.session.connection.maxMessageSize = maxMessageSize
         configuration.session.connection.maxFrameSize = maxMessageSize
+        configuration.maxConnections = maxConnections
         configuration.session.pingInterval = pingInterval == 0 ? nil : .seconds(Int64(pingInterval))
         // Compress every message: kosoku misjudges uncompressed messages on deflate connections.
         var deflate = PerMessageDeflate.Configuration()

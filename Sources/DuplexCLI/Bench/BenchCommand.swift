@@ -9,7 +9,9 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure a WebSocket echo server: echo throughput and latency, handshakes per second, memory per idle connection.",
         discussion: """
             echo     keeps -d messages of -s bytes in flight on each of -c connections and times every echo.
-            connect  runs handshake-and-close cycles on -c connections at a time.
+            connect  runs handshake-and-close cycles on -c connections at a time; with --idle N it first \
+            opens N idle connections and holds them, and after the measurement closes them at once \
+            (with --server-pid, reporting the server's CPU time for that, from /proc/PID/stat).
             idle     opens -c connections and holds them; with --server-pid, reports the server's \
             resident memory growth per connection (VmRSS from /proc/PID/status).
             """
@@ -48,7 +50,10 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("threads")], help: "Event loop threads of the generator.")
     var threads = 1
 
-    @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure.")
+    @Option(help: "Connect mode: idle connections held open during the measurement, then closed at once.")
+    var idle = 0
+
+    @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure and connect mode's mass-close CPU.")
     var serverPID: Int32?
 
     @Flag(help: "Print the report as JSON on standard output.")
@@ -59,6 +64,7 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("-c, -d and -t must be positive, -s not negative")
         }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
+        guard idle >= 0, idle == 0 || mode == .connect else { throw ValidationError("--idle is for connect mode, and not negative") }
     }
 
     func run() async throws {
@@ -108,12 +114,21 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func runConnect(_ generator: LoadGenerator) async throws -> BenchReport {
+        let baselineFiles = serverPID.flatMap { ProcessMetrics.openFiles(pid: $0) }
+        let held = try await generator.openAll(idle, workload: .idle).channels
         let cycles = generator.runCycles(slots: connections)
         let window = try await MeasurementWindow.measure(generator, label: "connect", warmup: warmup, duration: duration)
         try await cycles.get()
         var report = makeReport(window)
         report.handshakesPerSecond = Double(window.statistics.operations) / window.seconds
         report.latency = .init(window.statistics.latency)
+        guard idle > 0 else { return report }
+        report.idleConnections = idle
+        if let serverPID, let baselineFiles {
+            report.massClose = try await MassClose.measure(generator, held: held, serverPID: serverPID, baselineFiles: baselineFiles)
+        } else {
+            await generator.close(held)
+        }
         return report
     }
 
