@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 
 /// `duplex bench`: a load generator for WebSocket echo servers, built on SwiftNIO and DuplexCore,
 /// with every connection driven on its event loop.
@@ -53,6 +54,14 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Connect mode: idle connections held open during the measurement, then closed at once.")
     var idle = 0
 
+    @Option(
+        name: .customLong("idle-source"),
+        help: """
+            Connect mode: the local address the idle connections leave from (e.g. 127.0.0.2), so that the \
+            kernel's ephemeral-port search for the measured connections does not scan theirs.
+            """)
+    var idleSource: String?
+
     @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure and connect mode's mass-close CPU.")
     var serverPID: Int32?
 
@@ -65,6 +74,7 @@ struct BenchCommand: AsyncParsableCommand {
         }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
         guard idle >= 0, idle == 0 || mode == .connect else { throw ValidationError("--idle is for connect mode, and not negative") }
+        guard idleSource == nil || idle > 0 else { throw ValidationError("--idle-source goes with --idle") }
     }
 
     func run() async throws {
@@ -115,12 +125,17 @@ struct BenchCommand: AsyncParsableCommand {
 
     private func runConnect(_ generator: LoadGenerator) async throws -> BenchReport {
         let baselineFiles = serverPID.flatMap { ProcessMetrics.openFiles(pid: $0) }
-        let held = try await generator.openAll(idle, workload: .idle).channels
+        let source = try idleSource.map { try SocketAddress(ipAddress: $0, port: 0) }
+        let held = try await generator.openAll(idle, workload: .idle, source: source).channels
         let cycles = generator.runCycles(slots: connections)
-        let window = try await MeasurementWindow.measure(generator, label: "connect", warmup: warmup, duration: duration)
+        let window = try await MeasurementWindow.measure(
+            generator, label: "connect", warmup: warmup, duration: duration, serverPID: serverPID)
         try await cycles.get()
         var report = makeReport(window)
         report.handshakesPerSecond = Double(window.statistics.operations) / window.seconds
+        if let serverCPU = window.serverCPUSeconds, window.statistics.operations > 0 {
+            report.serverMicrosecondsPerHandshake = serverCPU * 1e6 / Double(window.statistics.operations)
+        }
         report.latency = .init(window.statistics.latency)
         guard idle > 0 else { return report }
         report.idleConnections = idle

@@ -70,6 +70,8 @@ struct BenchReport: Codable, Sendable {
     var megabytesPerSecond: Double?
     /// Handshake-and-close cycles per second (connect mode).
     var handshakesPerSecond: Double?
+    /// The server's CPU time per cycle, in microseconds (connect mode with `--server-pid`).
+    var serverMicrosecondsPerHandshake: Double?
     /// Echo round trip or cycle duration.
     var latency: Latency?
     var idleMemory: IdleMemory?
@@ -95,6 +97,9 @@ struct BenchReport: Codable, Sendable {
         if let handshakesPerSecond {
             let held = idleConnections.map { ", \($0) idle connections held" } ?? ""
             lines.append("  \(format(handshakesPerSecond, 0)) handshakes/s   (\(operations) cycles\(held))")
+            if let serverMicrosecondsPerHandshake {
+                lines.append("  server CPU \(format(serverMicrosecondsPerHandshake, 1)) µs per handshake")
+            }
         }
         if let latency {
             lines.append(
