@@ -6,7 +6,7 @@ import NIOHTTP1
 /// encoder, which the response decoder watches), validates the response,
 /// and on success replaces the HTTP handlers with a ``WebSocketChannelHandler``, forwarding any
 /// bytes that arrived after the 101 to it.
-final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, DeadlineSweeperClient {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundOut = HTTPClientRequestPart
 
@@ -25,7 +25,11 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let upgraded: EventLoopPromise<WebSocket>
     private var state = State.awaitingHead
     private var requestSent = false
-    private var handshakeTimer: Scheduled<Void>?
+    /// Holds the handshake deadline.
+    private var sweeper: DeadlineSweeper?
+    /// Managed by ``sweeper``.
+    var deadlineSlot = DeadlineSweeper.Slot()
+    private var context: ChannelHandlerContext?
 
     init(
         handshake: ClientHandshake,
@@ -44,15 +48,21 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.handshakeTimeout) {
-            [self] in
-            fail(WebSocketError.handshakeTimeout, context: context)
-        }
+        self.context = context
+        let sweeper = DeadlineSweeper.on(context.eventLoop)
+        sweeper.arm(self, at: .now() + configuration.handshakeTimeout)
+        self.sweeper = sweeper
         if context.channel.isActive { sendRequest(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
+        sweeper?.disarm(self)
+        self.context = nil
+    }
+
+    /// The handshake deadline passed: fail the connect.
+    func deadlineReached(now: NIODeadline) {
+        if let context { fail(WebSocketError.handshakeTimeout, context: context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -131,7 +141,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         )
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
-        handshakeTimer?.cancel()
+        sweeper?.disarm(self)
         state = .upgraded
         pipeline.removeHandler(encoder, promise: nil)
         eofHold.handOver(to: handler, decoder: decoder, httpHandler: context).whenComplete { [upgraded] _ in
@@ -145,7 +155,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         case .awaitingHead, .awaitingEnd:
             state = .done
-            handshakeTimer?.cancel()
+            sweeper?.disarm(self)
             upgraded.fail(error)
             context.close(promise: nil)
         }

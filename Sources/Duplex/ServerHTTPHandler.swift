@@ -6,7 +6,7 @@ import NIOHTTP1
 /// decision, and then either answers with an error (and closes) or writes the 101 and replaces the
 /// HTTP handlers with a ``WebSocketChannelHandler``, forwarding any bytes that arrived after the
 /// request to it.
-final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, DeadlineSweeperClient {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = ByteBuffer
 
@@ -25,7 +25,10 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let isOverCapacity: Bool
     private var state = State.awaitingHead
     private var context: ChannelHandlerContext?
-    private var handshakeTimer: Scheduled<Void>?
+    /// Holds the handshake deadline.
+    private var sweeper: DeadlineSweeper?
+    /// Managed by ``sweeper``.
+    var deadlineSlot = DeadlineSweeper.Slot()
 
     /// `submit` queues a request for a decision; it returns `false` when the server is shutting down.
     /// A connection past the server's connection limit (`isOverCapacity`) gets 503 once its request
@@ -46,14 +49,19 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        handshakeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: configuration.handshakeTimeout) {
-            context.close(promise: nil)
-        }
+        let sweeper = DeadlineSweeper.on(context.eventLoop)
+        sweeper.arm(self, at: .now() + configuration.handshakeTimeout)
+        self.sweeper = sweeper
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        handshakeTimer?.cancel()
+        sweeper?.disarm(self)
         self.context = nil
+    }
+
+    /// The handshake deadline passed: drop the connection.
+    func deadlineReached(now: NIODeadline) {
+        context?.close(promise: nil)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -140,7 +148,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func upgrade(
         _ result: ServerHandshakeResult, serve: UpgradeDecision.Serve, context: ChannelHandlerContext
     ) throws -> EventLoopFuture<WebSocket?> {
-        handshakeTimer?.cancel()
+        sweeper?.disarm(self)
         state = .upgraded
         context.writeAndFlush(wrapOutboundOut(result.response.wireBytes(allocator: context.channel.allocator)))
             .assumeIsolated()

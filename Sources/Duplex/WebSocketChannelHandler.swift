@@ -3,9 +3,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Drives one ``WebSocketConnection`` on its channel's event loop: feeds it the bytes read, hands
-/// the events to the consumer, writes what it produces (flushed once per read burst), runs the
-/// close, keepalive and idle timers, and applies backpressure both ways.
-final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler {
+/// the events to the consumer, writes what it produces (flushed once per read burst), keeps the
+/// close, keepalive, pong, idle and deferred-failure deadlines (in its loop's
+/// ``DeadlineSweeper``), and applies backpressure both ways.
+final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandler, DeadlineSweeperClient {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = Never
     typealias OutboundIn = ByteBuffer
@@ -46,18 +47,17 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Messages handed to the consumer so far.
     private var delivered = 0
 
-    private var closeTimer: Scheduled<Void>?
-    /// A callback rather than a `Scheduled` task: it costs no promise, future or closure, which
-    /// with one per idle connection is a few hundred bytes each.
-    private var keepaliveTimer: NIOScheduledCallback?
-    private var pongDeadline: Scheduled<Void>?
-    /// The number of the keepalive ping waiting for its pong, if any. A pong clears it rather than
-    /// cancelling the deadline: NIO's `Scheduled.cancel` scans every task of the loop, which with
-    /// thousands of connections made each pong cost O(connections) (found by scripts/soak).
-    private var awaitedKeepalive: Int?
-    private var keepalivesSent = 0
-    private var idleTimer: Scheduled<Void>?
-    private var pendingFailureDeadline: Scheduled<Void>?
+    /// Every deadline of the connection; a change re-arms the earliest in ``sweeper`` (O(1), no
+    /// allocation: NIO `Scheduled` tasks, one per deadline, made each handshake and close cost
+    /// O(connections on the loop), since NIO cancels by a linear search).
+    private var deadlines = ConnectionDeadlines() {
+        didSet { if !ended { sweeper.arm(self, at: deadlines.earliest) } }
+    }
+    private let sweeper: DeadlineSweeper
+    /// Managed by ``sweeper``.
+    var deadlineSlot = DeadlineSweeper.Slot()
+    /// Set once the connection is over: no deadline is armed again.
+    private var ended = false
     private var lastReceived = NIODeadline.now()
     private var traffic = TrafficCounts()
 
@@ -73,6 +73,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.consumer = consumer
         self.closeStatusBox = closeStatus
         self.eventLoop = eventLoop
+        self.sweeper = DeadlineSweeper.on(eventLoop)
     }
 
     // MARK: Channel events
@@ -83,11 +84,16 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             metrics.accepted.increment()
             metrics.open.increment()
         }
-        scheduleKeepalive()
-        if let idle = session.idleTimeout { scheduleIdleCheck(after: idle) }
+        let now = NIODeadline.now()
+        deadlines.keepalive = session.pingInterval.map { now + $0 }
+        deadlines.idle = session.idleTimeout.map { now + $0 }
         if case .handler(let handler) = consumer {
             handler.onOpen(WebSocketLoopSender(handler: self))
         }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        stopDeadlines()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -367,7 +373,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             case .ping(let payload):
                 answer(ping: payload)
             case .pong(let payload):
-                awaitedKeepalive = nil
+                deadlines.pong = nil
                 if case .handler(let handler) = consumer {
                     handler.onPong(payload, sender: WebSocketLoopSender(handler: self))
                 }
@@ -375,10 +381,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 protocolEnded()
             case .protocolError:
                 if case .stream(_, let demand) = consumer, !demand.hasHandled(delivered) {
-                    pendingFailureDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.closeTimeout) {
-                        [self] in
-                        failPending()
-                    }
+                    deadlines.deferredFailure = .now() + session.closeTimeout
                     return
                 }
                 connection.failPending()
@@ -403,7 +406,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// closes TCP.
     private func failPending() {
         guard connection.pendingFailure != nil else { return }
-        pendingFailureDeadline?.cancel()
+        deadlines.deferredFailure = nil
         connection.failPending()
         protocolEnded()
         writeOutboundAndFlush()
@@ -502,61 +505,64 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func armCloseTimer() {
-        guard closeTimer == nil, let context else { return }
-        closeTimer = context.eventLoop.assumeIsolated().scheduleTask(in: session.closeTimeout) {
-            context.close(promise: nil)
+        guard deadlines.close == nil, context != nil else { return }
+        deadlines.close = .now() + session.closeTimeout
+    }
+
+    /// The earliest deadline passed: acts on each one that has (the callback may end the
+    /// connection, after which nothing more is done).
+    func deadlineReached(now: NIODeadline) {
+        if let close = deadlines.close, close <= now {
+            stopDeadlines()
+            context?.close(promise: nil)
+            return
         }
-    }
-
-    private func scheduleKeepalive() {
-        guard let interval = session.pingInterval else { return }
-        keepaliveTimer = try? eventLoop.assumeIsolated().scheduleCallback(in: interval, handler: KeepaliveTick(handler: self))
-    }
-
-    /// Fires the keepalive: a ping (unless one is still unanswered), then the next tick.
-    private struct KeepaliveTick: NIOScheduledCallbackHandler {
-        let handler: WebSocketChannelHandler
-
-        func handleScheduledCallback(eventLoop: some EventLoop) {
-            handler.sendKeepalivePing()
-            handler.scheduleKeepalive()
+        if let deferredFailure = deadlines.deferredFailure, deferredFailure <= now {
+            failPending()
         }
+        if let pong = deadlines.pong, pong <= now {
+            stopDeadlines()
+            fail(with: CloseStatus(code: .internalError, reason: "keepalive ping timeout"))
+            return
+        }
+        if let idle = deadlines.idle, idle <= now, let timeout = session.idleTimeout {
+            if now - lastReceived >= timeout {
+                deadlines.idle = nil
+                try? initiateClose(code: .goingAway, reason: "idle timeout")
+            } else {
+                deadlines.idle = lastReceived + timeout
+            }
+        }
+        if let keepalive = deadlines.keepalive, keepalive <= now, let interval = session.pingInterval {
+            sendKeepalivePing(now: now)
+            deadlines.keepalive = now + interval
+        }
+        // The sweeper disarmed this connection before calling: arm what is left.
+        if !ended { sweeper.arm(self, at: deadlines.earliest) }
     }
 
-    private func sendKeepalivePing() {
-        guard connection.state == .open, awaitedKeepalive == nil else { return }
+    /// Sends a keepalive ping, unless one is still waiting for its pong, and arms the pong deadline.
+    private func sendKeepalivePing(now: NIODeadline) {
+        guard connection.state == .open, deadlines.pong == nil else { return }
         do {
             try connection.ping()
         } catch {
             return
         }
         writeOutboundAndFlush()
-        keepalivesSent += 1
-        let number = keepalivesSent
-        awaitedKeepalive = number
-        pongDeadline = eventLoop.assumeIsolated().scheduleTask(in: session.pongTimeout) { [self] in
-            guard awaitedKeepalive == number else { return }
-            fail(with: CloseStatus(code: .internalError, reason: "keepalive ping timeout"))
-        }
+        deadlines.pong = now + session.pongTimeout
     }
 
-    private func scheduleIdleCheck(after delay: TimeAmount) {
-        idleTimer = eventLoop.assumeIsolated().scheduleTask(in: delay) { [self] in
-            guard let idle = session.idleTimeout else { return }
-            let quietFor = NIODeadline.now() - lastReceived
-            if quietFor >= idle {
-                try? initiateClose(code: .goingAway, reason: "idle timeout")
-            } else {
-                scheduleIdleCheck(after: idle - quietFor)
-            }
-        }
+    /// Disarms every deadline for good.
+    private func stopDeadlines() {
+        ended = true
+        sweeper.disarm(self)
     }
 
-    /// The connection is over: stop the timers, release waiting senders, publish the final status
+    /// The connection is over: stop the deadlines, release waiting senders, publish the final status
     /// and tell the consumer.
     private func end() {
-        for timer in [closeTimer, pongDeadline, idleTimer, pendingFailureDeadline] { timer?.cancel() }
-        keepaliveTimer?.cancel()
+        stopDeadlines()
         let status = localFailure ?? connection.closeStatus ?? CloseStatus(code: .abnormalClosure)
         closeStatusBox.withLockedValue { $0 = status }
         if let telemetry = session.telemetry {

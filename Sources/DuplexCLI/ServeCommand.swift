@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval"), help: "Seconds between keepalive pings; 0 turns them off.")
     var pingInterval = 20
 
+    @Option(name: .customLong("max-connections"), help: "The most connections served at once; more get 503.")
+    var maxConnections = WebSocketServerConfiguration().maxConnections
+
     @Option(name: .customLong("deflate-level"), help: "The zlib level for permessage-deflate, 0 (store) to 9 (smallest).")
     var deflateLevel = 6
 
@@ -55,6 +58,7 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
         if pingInterval < 0 { throw ValidationError("--ping-interval must not be negative") }
+        if maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
         _ = try deflate()
     }
 
@@ -82,6 +86,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = WebSocketServerConfiguration(host: host, port: port)
         configuration.session.connection.maxMessageSize = maxMessageSize
         configuration.session.connection.maxFrameSize = maxMessageSize
+        configuration.maxConnections = maxConnections
         configuration.session.pingInterval = pingInterval == 0 ? nil : .seconds(Int64(pingInterval))
         configuration.extensions = [try deflate()]
         if let tlsCertificate, let tlsKey {

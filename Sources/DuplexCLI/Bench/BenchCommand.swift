@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOCore
 
 /// `duplex bench`: a load generator for WebSocket echo servers, built on SwiftNIO and DuplexCore,
 /// with every connection driven on its event loop.
@@ -9,7 +10,9 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Measure a WebSocket echo server: echo throughput and latency, handshakes per second, memory per idle connection.",
         discussion: """
             echo     keeps -d messages of -s bytes in flight on each of -c connections and times every echo.
-            connect  runs handshake-and-close cycles on -c connections at a time.
+            connect  runs handshake-and-close cycles on -c connections at a time; with --idle N it first \
+            opens N idle connections and holds them, and after the measurement closes them at once \
+            (with --server-pid, reporting the server's CPU time for that, from /proc/PID/stat).
             idle     opens -c connections and holds them; with --server-pid, reports the server's \
             resident memory growth per connection (VmRSS from /proc/PID/status). With --exchange, \
             each connection first sends one -s byte message and receives its echo.
@@ -49,7 +52,18 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(name: [.short, .customLong("threads")], help: "Event loop threads of the generator.")
     var threads = 1
 
-    @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure.")
+    @Option(help: "Connect mode: idle connections held open during the measurement, then closed at once.")
+    var idle = 0
+
+    @Option(
+        name: .customLong("idle-source"),
+        help: """
+            Connect mode: the local address the idle connections leave from (e.g. 127.0.0.2), so that the \
+            kernel's ephemeral-port search for the measured connections does not scan theirs.
+            """)
+    var idleSource: String?
+
+    @Option(name: .customLong("server-pid"), help: "The server's process id, for idle mode's memory figure and connect mode's mass-close CPU.")
     var serverPID: Int32?
 
     @Flag(help: "Idle mode: exchange one message on each connection before holding it.")
@@ -63,6 +77,8 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("-c, -d and -t must be positive, -s not negative")
         }
         guard duration > 0, warmup >= 0 else { throw ValidationError("--duration must be positive, --warmup not negative") }
+        guard idle >= 0, idle == 0 || mode == .connect else { throw ValidationError("--idle is for connect mode, and not negative") }
+        guard idleSource == nil || idle > 0 else { throw ValidationError("--idle-source goes with --idle") }
     }
 
     func run() async throws {
@@ -117,12 +133,26 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     private func runConnect(_ generator: LoadGenerator) async throws -> BenchReport {
+        let baselineFiles = serverPID.flatMap { ProcessMetrics.openFiles(pid: $0) }
+        let source = try idleSource.map { try SocketAddress(ipAddress: $0, port: 0) }
+        let held = try await generator.openAll(idle, workload: .idle(nil), source: source).channels
         let cycles = generator.runCycles(slots: connections)
-        let window = try await MeasurementWindow.measure(generator, label: "connect", warmup: warmup, duration: duration)
+        let window = try await MeasurementWindow.measure(
+            generator, label: "connect", warmup: warmup, duration: duration, serverPID: serverPID)
         try await cycles.get()
         var report = makeReport(window)
         report.handshakesPerSecond = Double(window.statistics.operations) / window.seconds
+        if let serverCPU = window.serverCPUSeconds, window.statistics.operations > 0 {
+            report.serverMicrosecondsPerHandshake = serverCPU * 1e6 / Double(window.statistics.operations)
+        }
         report.latency = .init(window.statistics.latency)
+        guard idle > 0 else { return report }
+        report.idleConnections = idle
+        if let serverPID, let baselineFiles {
+            report.massClose = try await MassClose.measure(generator, held: held, serverPID: serverPID, baselineFiles: baselineFiles)
+        } else {
+            await generator.close(held)
+        }
         return report
     }
 

@@ -203,11 +203,13 @@ enum BenchError: Error, CustomStringConvertible {
     case connectionFailed(String)
     /// The options do not fit the mode.
     case invalidOptions(String)
+    /// The server did not get to the expected state in time.
+    case serverStalled(String)
 
     var description: String {
         switch self {
         case .connectionFailed(let reason): "connection failed: \(reason)"
-        case .invalidOptions(let reason): reason
+        case .invalidOptions(let reason), .serverStalled(let reason): reason
         }
     }
 }

@@ -41,6 +41,16 @@ struct BenchReport: Codable, Sendable {
         var bytesPerConnection: Double
     }
 
+    /// Idle connections closed at once after a connect run (`--idle`), seen from the server.
+    struct MassClose: Codable, Sendable {
+        /// The connections closed.
+        var connections: Int
+        /// Wall seconds until the server had closed them all.
+        var seconds: Double
+        /// The server's user plus system CPU seconds over that time.
+        var serverCPUSeconds: Double
+    }
+
     var mode: String
     var url: String
     var connections: Int
@@ -60,9 +70,14 @@ struct BenchReport: Codable, Sendable {
     var megabytesPerSecond: Double?
     /// Handshake-and-close cycles per second (connect mode).
     var handshakesPerSecond: Double?
+    /// The server's CPU time per cycle, in microseconds (connect mode with `--server-pid`).
+    var serverMicrosecondsPerHandshake: Double?
     /// Echo round trip or cycle duration.
     var latency: Latency?
     var idleMemory: IdleMemory?
+    /// Idle connections held open during a connect run.
+    var idleConnections: Int?
+    var massClose: MassClose?
     var generatorCPU: GeneratorCPU?
     var errors: UInt64
     var firstError: String?
@@ -80,7 +95,11 @@ struct BenchReport: Codable, Sendable {
             lines.append("  \(format(messagesPerSecond, 0)) msg/s   \(format(megabytesPerSecond, 1)) MB/s   (\(operations) messages)")
         }
         if let handshakesPerSecond {
-            lines.append("  \(format(handshakesPerSecond, 0)) handshakes/s   (\(operations) cycles)")
+            let held = idleConnections.map { ", \($0) idle connections held" } ?? ""
+            lines.append("  \(format(handshakesPerSecond, 0)) handshakes/s   (\(operations) cycles\(held))")
+            if let serverMicrosecondsPerHandshake {
+                lines.append("  server CPU \(format(serverMicrosecondsPerHandshake, 1)) µs per handshake")
+            }
         }
         if let latency {
             lines.append(
@@ -92,6 +111,12 @@ struct BenchReport: Codable, Sendable {
             lines.append(
                 "  server RSS \(idleMemory.serverRSSBefore / 1024) KiB -> \(idleMemory.serverRSSAfter / 1024) KiB: "
                     + "\(format(idleMemory.bytesPerConnection, 0)) B per connection"
+            )
+        }
+        if let massClose {
+            lines.append(
+                "  closing \(massClose.connections) idle at once: server CPU \(format(massClose.serverCPUSeconds, 2)) s, "
+                    + "\(format(massClose.seconds, 2)) s until all closed"
             )
         }
         if let generatorCPU {

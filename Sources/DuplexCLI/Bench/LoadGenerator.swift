@@ -31,12 +31,20 @@ final class LoadGenerator: Sendable {
     }
 
     /// Connects number `index` (its loop is `index` modulo the loop count) and completes with its
-    /// channel once the handshake did, with whether permessage-deflate was negotiated.
-    func open(_ index: Int, workload: Workload) -> EventLoopFuture<(channel: any Channel, deflated: Bool)> {
+    /// channel once the handshake did, with whether permessage-deflate was negotiated. With
+    /// `source`, the connection leaves from that local address (its port still chosen at connect).
+    func open(
+        _ index: Int, workload: Workload, source: SocketAddress? = nil
+    ) -> EventLoopFuture<(channel: any Channel, deflated: Bool)> {
         let loop = loops[index % loops.count]
         let bound = statistics[index % loops.count]
         let opened = loop.makePromise(of: Bool.self)
-        let bootstrap = ClientBootstrap(group: loop).channelOption(.socketOption(.tcp_nodelay), value: 1)
+        var bootstrap = ClientBootstrap(group: loop).channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if let source {
+            // IP_BIND_ADDRESS_NO_PORT (24 in linux/in.h): the kernel picks the port at connect, for
+            // the 4-tuple, instead of reserving one at bind.
+            bootstrap = bootstrap.channelOption(.ipOption(.init(rawValue: 24)), value: 1).bind(to: source)
+        }
         let target = self.target
         let deflate = self.deflate
         return bootstrap
@@ -61,14 +69,16 @@ final class LoadGenerator: Sendable {
             .flatMap { channel in opened.futureResult.map { (channel: channel, deflated: $0) } }
     }
 
-    /// Opens `count` connections, at most ``connectConcurrency`` at a time; fails with the first
-    /// connection that could not be opened.
-    func openAll(_ count: Int, workload: Workload) async throws -> (channels: [any Channel], deflated: Bool) {
+    /// Opens `count` connections (from `source`, if set), at most ``connectConcurrency`` at a time;
+    /// fails with the first connection that could not be opened.
+    func openAll(
+        _ count: Int, workload: Workload, source: SocketAddress? = nil
+    ) async throws -> (channels: [any Channel], deflated: Bool) {
         var channels: [any Channel] = []
         var deflated = true
         var next = 0
         while next < count {
-            let batch = (next..<min(count, next + Self.connectConcurrency)).map { open($0, workload: workload) }
+            let batch = (next..<min(count, next + Self.connectConcurrency)).map { open($0, workload: workload, source: source) }
             next += batch.count
             for future in batch {
                 let opened = try await future.get()

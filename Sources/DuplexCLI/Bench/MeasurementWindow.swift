@@ -9,23 +9,32 @@ struct MeasurementWindow {
     var seconds: Double
     /// The generator's CPU seconds over the window.
     var cpuSeconds: Double
+    /// The server's CPU seconds over the window, when its process id was given and readable.
+    var serverCPUSeconds: Double? = nil
 
-    /// Waits out the warm-up, resets the statistics, measures for `duration` seconds and stops the
-    /// load.
-    static func measure(_ generator: LoadGenerator, label: String, warmup: Double, duration: Double) async throws -> MeasurementWindow {
+    /// Waits out the warm-up, resets the statistics, measures for `duration` seconds (with the CPU
+    /// time of server `serverPID`, if given) and stops the load.
+    static func measure(
+        _ generator: LoadGenerator, label: String, warmup: Double, duration: Double, serverPID: Int32? = nil
+    ) async throws -> MeasurementWindow {
         let progress = ProcessMetrics.standardErrorIsTerminal ? ProgressLine(label: label) : nil
         try await wait(warmup, generator: generator, progress: progress, phase: "warm-up")
         try await generator.reset()
         let clock = ContinuousClock()
         let start = clock.now
         let cpuStart = ProcessMetrics.cpuSeconds()
+        let serverStart = serverPID.flatMap { ProcessMetrics.cpuSeconds(pid: $0) }
         try await wait(duration, generator: generator, progress: progress, phase: "measuring")
         let statistics = try await generator.snapshot()
         let elapsed = start.duration(to: clock.now)
         let cpuSeconds = ProcessMetrics.cpuSeconds() - cpuStart
+        let serverEnd = serverPID.flatMap { ProcessMetrics.cpuSeconds(pid: $0) }
         try await generator.stop()
         progress?.finish()
-        return MeasurementWindow(statistics: statistics, seconds: elapsed.inSeconds, cpuSeconds: cpuSeconds)
+        return MeasurementWindow(
+            statistics: statistics, seconds: elapsed.inSeconds, cpuSeconds: cpuSeconds,
+            serverCPUSeconds: serverStart.flatMap { start in serverEnd.map { $0 - start } }
+        )
     }
 
     private static func wait(_ seconds: Double, generator: LoadGenerator, progress: ProgressLine?, phase: String) async throws {
