@@ -138,11 +138,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
-            if let payload = unansweredPing {
-                unansweredPing = nil
-                try? connection.pong(payload)
-                writeOutboundAndFlush()
-            }
+            answerUnansweredPing()
             writeQueuedSends(context: context)
         }
         context.fireChannelWritabilityChanged()
@@ -301,6 +297,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The HTTP handlers are gone: write what was queued meanwhile, and from now on write directly.
     func releaseWrites() {
         writesHeld = false
+        answerUnansweredPing()
         writeOutbound()
         flushIfNeeded()
         if closeWhenReleased {
@@ -395,11 +392,20 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// at most one pong.
     private func answer(ping payload: ByteBuffer) {
         guard session.connection.automaticPong else { return }
-        if context?.channel.isWritable ?? false {
+        // While writes are held (the upgrade hand-over) pongs could only pile up in the connection.
+        if !writesHeld, context?.channel.isWritable ?? false {
             try? connection.pong(payload)
         } else {
             unansweredPing = payload
         }
+    }
+
+    /// Answers the ping kept while the channel was not writable (or writes were held), if any.
+    private func answerUnansweredPing() {
+        guard let payload = unansweredPing else { return }
+        unansweredPing = nil
+        try? connection.pong(payload)
+        writeOutboundAndFlush()
     }
 
     /// Acts on a deferred protocol violation, if any: queues its close frame, ends the stream and
