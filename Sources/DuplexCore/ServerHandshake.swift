@@ -4,7 +4,7 @@
 /// switch ServerHandshake.validate(request) {
 /// case .failure(let rejection): send(rejection.response)
 /// case .success(let upgrade):
-///     let result = upgrade.accept(subprotocol: upgrade.subprotocols.first, extensions: negotiators)
+///     let result = try upgrade.accept(subprotocol: upgrade.subprotocols.first, extensions: negotiators)
 ///     send(result.response)
 /// }
 /// ```
@@ -24,7 +24,9 @@ public enum ServerHandshake {
     /// 6. there is exactly one `Sec-WebSocket-Key` and, trimmed, it is base64 of 16 bytes, else 400.
     ///
     /// A malformed `Sec-WebSocket-Extensions` header does not fail the handshake: its offers are
-    /// ignored, so no extension is negotiated.
+    /// ignored, so no extension is negotiated. Likewise an element of `Sec-WebSocket-Protocol`
+    /// that is not a token is not an offer: it is left out of ``UpgradeRequest/subprotocols``, so
+    /// the application cannot choose it.
     public static func validate(_ request: HandshakeRequest) -> Result<UpgradeRequest, HandshakeRejection> {
         let headers = request.headers
         guard request.method == "GET" else {
@@ -72,7 +74,8 @@ public enum ServerHandshake {
                 query: query,
                 host: host,
                 origin: headers.first(name: "Origin"),
-                subprotocols: headers.tokens(name: "Sec-WebSocket-Protocol").map(String.init),
+                subprotocols: headers.tokens(name: "Sec-WebSocket-Protocol")
+                    .filter { HTTPGrammar.checkToken($0) == nil }.map(String.init),
                 extensionOffers: (try? ExtensionHeader.parse(fieldValues: headers["Sec-WebSocket-Extensions"])) ?? [],
                 key: String(Substring(keys[0]).trimmingWhitespace())
             )
@@ -111,11 +114,16 @@ public struct UpgradeRequest: Sendable {
     /// Each negotiator is given the offers carrying its name, in the client's order; the extensions
     /// it accepts are listed in the order of `negotiators`. A negotiator whose extension was
     /// already accepted by an earlier one is skipped.
+    ///
+    /// Throws ``HTTPFieldError`` when a value cannot be written: a subprotocol that is not a token
+    /// (`subprotocol`, possible only after changing ``subprotocols``), or a negotiator's response
+    /// element with a name that is not a token or a value with a control character
+    /// (`extension N …`).
     public func accept(
         subprotocol: String? = nil,
         extensions negotiators: [any ExtensionNegotiator] = [],
         headers: HeaderFields = HeaderFields()
-    ) -> ServerHandshakeResult {
+    ) throws(HTTPFieldError) -> ServerHandshakeResult {
         if let subprotocol {
             precondition(subprotocols.contains(subprotocol), "subprotocol '\(subprotocol)' was not offered by the client")
         }
@@ -127,22 +135,25 @@ public struct UpgradeRequest: Sendable {
             negotiated.append(accepted)
         }
 
-        var responseHeaders: HeaderFields = [
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Accept": HandshakeKey.acceptValue(for: key),
-        ]
-        if let subprotocol { responseHeaders.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+        var responseHeaders = HeaderFields(uncheckedFields: [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", HandshakeKey.acceptValue(for: key)),
+        ])
+        if let subprotocol {
+            try HTTPFieldError.check(HTTPGrammar.checkToken(subprotocol), field: "subprotocol")
+            responseHeaders.add(uncheckedName: "Sec-WebSocket-Protocol", value: subprotocol)
+        }
         if !negotiated.isEmpty {
-            responseHeaders.add(
+            try responseHeaders.add(
                 name: "Sec-WebSocket-Extensions",
                 value: ExtensionHeader.serialize(negotiated.map(\.responseElement))
             )
         }
-        for field in headers { responseHeaders.add(name: field.name, value: field.value) }
+        for field in headers { responseHeaders.add(uncheckedName: field.name, value: field.value) }
 
         return ServerHandshakeResult(
-            response: HandshakeResponse(status: 101, reason: "Switching Protocols", headers: responseHeaders),
+            response: HandshakeResponse(uncheckedStatus: 101, reason: "Switching Protocols", headers: responseHeaders),
             subprotocol: subprotocol,
             extensions: negotiated
         )
