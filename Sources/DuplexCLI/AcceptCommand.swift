@@ -12,19 +12,19 @@ struct AcceptCommand: ParsableCommand {
     var key: String
 
     func run() throws {
-        let request = HandshakeRequest(
+        let request = try HandshakeRequest(
             target: "/",
-            headers: [
-                "Host": "localhost",
-                "Upgrade": "websocket",
-                "Connection": "Upgrade",
-                "Sec-WebSocket-Key": key,
-                "Sec-WebSocket-Version": "13",
-            ]
+            headers: HeaderFields([
+                ("Host", "localhost"),
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", key),
+                ("Sec-WebSocket-Version", "13"),
+            ])
         )
         switch ServerHandshake.validate(request) {
         case .success(let upgrade):
-            let response = upgrade.accept().response
+            let response = try upgrade.accept().response
             Console.out(response.headers.first(name: "Sec-WebSocket-Accept") ?? "")
         case .failure(let rejection):
             throw ValidationError("not a valid key: \(rejection.response.body)")

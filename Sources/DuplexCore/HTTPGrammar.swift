@@ -33,12 +33,24 @@ package enum HTTPGrammar {
     /// are not enforced, as browsers and servers do not enforce them either.
     package static func checkRequestTarget(_ value: some StringProtocol) -> HTTPFieldError.Rule? {
         guard value.utf8.first == UInt8(ascii: "/") else { return .notOriginForm }
-        return value.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "#") } ? nil : .targetCharacter
+        return value.utf8.allSatisfy(isTargetCharacter) ? nil : .targetCharacter
+    }
+
+    /// Visible ASCII other than `#`: what a request target (and a URL) may hold.
+    package static func isTargetCharacter(_ byte: UInt8) -> Bool {
+        byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "#")
     }
 
     /// A status code: three digits, 100 to 999 (RFC 9110 §15).
     package static func checkStatusCode(_ code: Int) -> HTTPFieldError.Rule? {
         (100...999).contains(code) ? nil : .statusCodeOutOfRange
+    }
+
+    /// Throws when `code` and `reason` cannot make a status line (fields `status code` and
+    /// `reason phrase`).
+    package static func validateStatusLine(code: Int, reason: String) throws(HTTPFieldError) {
+        try HTTPFieldError.check(checkStatusCode(code), field: "status code")
+        try HTTPFieldError.check(checkText(reason), field: "reason phrase")
     }
 
     /// `tchar` (RFC 9110 §5.6.2).

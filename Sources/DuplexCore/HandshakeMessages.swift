@@ -65,8 +65,7 @@ public struct HandshakeResponse: Sendable, Hashable {
     /// Creates a response. Throws ``HTTPFieldError`` (field `status code` or `reason phrase`)
     /// when `status` is outside 100...999 or `reason` holds a control character other than tab.
     public init(status: Int, reason: String, headers: HeaderFields = HeaderFields(), body: String = "") throws(HTTPFieldError) {
-        try HTTPFieldError.check(HTTPGrammar.checkStatusCode(status), field: "status code")
-        try HTTPFieldError.check(HTTPGrammar.checkText(reason), field: "reason phrase")
+        try HTTPGrammar.validateStatusLine(code: status, reason: reason)
         self.init(uncheckedStatus: status, reason: reason, headers: headers, body: body)
     }
 
