@@ -17,10 +17,8 @@ extension HandshakeResponse {
             if !headers.contains(name: "Content-Type"), !body.isEmpty {
                 response.headers.add(uncheckedName: "Content-Type", value: "text/plain; charset=utf-8")
             }
-            response.headers.remove(name: "Content-Length")
-            response.headers.add(uncheckedName: "Content-Length", value: String(body.utf8.count))
-            response.headers.remove(name: "Connection")
-            response.headers.add(uncheckedName: "Connection", value: "close")
+            response.headers.replaceOrAdd(uncheckedName: "Content-Length", value: String(body.utf8.count))
+            response.headers.replaceOrAdd(uncheckedName: "Connection", value: "close")
         }
         response.write(to: &buffer)
         return buffer

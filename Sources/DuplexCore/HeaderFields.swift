@@ -43,6 +43,13 @@ public struct HeaderFields: Sendable, Hashable, Sequence {
         fields.append((name: name, value: value))
     }
 
+    /// Replaces every field named `name` with one constant field known to be valid (checked by an
+    /// assertion in debug builds).
+    package mutating func replaceOrAdd(uncheckedName name: String, value: String) {
+        remove(name: name)
+        add(uncheckedName: name, value: value)
+    }
+
     /// What is wrong with a field at `position` (1-based, naming it when its name is not valid).
     private static func check(name: String, value: String, position: Int) -> HTTPFieldError? {
         if let rule = HTTPGrammar.checkToken(name) { return HTTPFieldError(field: "header name \(position)", rule: rule) }
