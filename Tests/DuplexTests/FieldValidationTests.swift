@@ -1,5 +1,4 @@
 import Duplex
-import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -28,22 +27,6 @@ struct FieldValidationTests {
 
         var port: Int { channel.localAddress?.port ?? 0 }
         var accepted: Int { count.withLockedValue { $0 } }
-    }
-
-    /// Collects the log lines at `error` and above.
-    final class ErrorLog: LogHandler, @unchecked Sendable {
-        private let lines = NIOLockedValueBox<[String]>([])
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .error
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let fields = (event.metadata ?? [:]).map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " ")
-            lines.withLockedValue { $0.append("\(event.message) \(fields)") }
-        }
-        var recorded: [String] { lines.withLockedValue { $0 } }
     }
 
     static let injection = "1\r\nX-Injected: yes"
@@ -116,9 +99,9 @@ struct FieldValidationTests {
 
     @Test("a decide closure that throws HTTPFieldError gets 500, logged by field; the next connection is served")
     func decideThrowingGets500() async throws {
-        let log = ErrorLog()
+        let log = RecordingLog()
         let response = try await ServerHarness.with(
-            configure: { $0.logger = Logger(label: "test") { _ in log } },
+            configure: { $0.logger = log.logger(level: .error) },
             decide: { request in
                 var headers = HeaderFields()
                 if request.path == "/bad" { try headers.add(name: "X-A", value: Self.injection) }
@@ -132,9 +115,9 @@ struct FieldValidationTests {
         #expect(response.0.hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"))
         #expect(!response.0.contains("X-Injected"))
         #expect(statusCode(response.1) == 101)
-        let lines = log.recorded
-        #expect(lines.contains { $0.contains("header X-A") && $0.contains("duplex.field=header X-A") })
-        #expect(!lines.contains { $0.contains("X-Injected") || $0.contains("\r") })
+        let errors = log.records.filter { $0.level == .error }
+        #expect(errors.contains { $0.message.contains("header X-A") && $0.metadata["duplex.field"] == "header X-A" })
+        #expect(!log.records.contains { "\($0.message) \($0.metadata)".contains("X-Injected") })
     }
 
     @Test("a route that throws any error gets 500; the next connection is served")

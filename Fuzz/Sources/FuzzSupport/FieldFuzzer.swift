@@ -52,23 +52,28 @@ public enum FieldFuzzer {
     }
 
     private static func checkRequest(method: String, target: String, valid: Bool) throws(HTTPFieldError) {
-        do {
+        try expect(valid, "request line \(method.debugDescription) \(target.debugDescription)") { () throws(HTTPFieldError) in
             try checkRequest(method: method, target: target, headers: HeaderFields())
-        } catch {
-            require(!valid, "refused a valid request line \(method.debugDescription) \(target.debugDescription)")
-            throw error
         }
-        require(valid, "accepted an invalid request line \(method.debugDescription) \(target.debugDescription)")
     }
 
     private static func checkResponse(status: Int, reason: String, valid: Bool) throws(HTTPFieldError) {
-        do {
+        try expect(valid, "status line \(status) \(reason.debugDescription)") { () throws(HTTPFieldError) in
             try checkResponse(status: status, reason: reason, headers: HeaderFields())
+        }
+    }
+
+    /// Runs `body`, requiring that it throws exactly when the oracle said the value is invalid.
+    private static func expect(
+        _ valid: Bool, _ what: @autoclosure () -> String, _ body: () throws(HTTPFieldError) -> Void
+    ) throws(HTTPFieldError) {
+        do {
+            try body()
         } catch {
-            require(!valid, "refused a valid status line \(status) \(reason.debugDescription)")
+            require(!valid, "refused a valid \(what())")
             throw error
         }
-        require(valid, "accepted an invalid status line \(status) \(reason.debugDescription)")
+        require(valid, "accepted an invalid \(what())")
     }
 
     /// Writes the request and reads it back with NIO. Methods NIO's parser does not know are only
