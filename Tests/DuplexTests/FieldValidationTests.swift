@@ -166,6 +166,15 @@ struct FieldValidationTests {
         }
     }
 
+    @Test("spaces and tabs around a received value are optional whitespace, not part of it: still 101")
+    func surroundingWhitespaceInRequestIsAccepted() async throws {
+        try await ServerHarness.with { _, port in
+            let padded = try await RawTCP.exchange(
+                port: port, sending: handshakeRequest(extraHeaders: "X-Padded: \t a b \t\r\nX-Empty:\r\n"))
+            #expect(statusCode(padded) == 101)
+        }
+    }
+
     @Test("HTTPStatus refuses a code outside 100...999 and a reason phrase with CR LF")
     func statusValidation() {
         #expect(throws: HTTPFieldError(field: "status code", rule: .statusCodeOutOfRange)) {

@@ -9,10 +9,16 @@ import NIOHTTP1
 ///
 /// Asserts: the value is accepted exactly when ``FieldOracle`` (the RFC 9110 rules written out
 /// byte by byte, independently of DuplexCore's `HTTPGrammar`) says it is valid; a refusal names
-/// the field and holds no byte of the value; and an accepted value, written into a request head or
+/// one of the fixed fields and says nothing else, so it holds no byte of the value; and an accepted value, written into a request head or
 /// a response head by DuplexCore (`write(to:)`), is read back by NIO's HTTP/1.1 parser
 /// (``HeadReparser``) as exactly the same method, target, status, reason phrase and fields.
 public enum FieldFuzzer {
+    /// Every field an error may name here.
+    private static let fieldNames: Set = [
+        "header name 1", "header X-Fuzz", "reason phrase", "request target", "method", "status code", "subprotocol 1",
+        "extension 1 parameter 1 value",
+    ]
+
     /// Runs one input.
     public static func run(_ data: UnsafePointer<UInt8>, _ size: Int) {
         var input = FuzzInput(data, count: size)
@@ -23,7 +29,7 @@ public enum FieldFuzzer {
             switch selector {
             case 0: try checkHeader(name: value, value: "v", valid: FieldOracle.isToken(bytes))
             case 1: try checkHeader(name: "X-Fuzz", value: value, valid: FieldOracle.isFieldValue(bytes))
-            case 2: try checkResponse(status: 599, reason: value, valid: FieldOracle.isReasonPhrase(bytes))
+            case 2: try checkResponse(status: 200, reason: value, valid: FieldOracle.isReasonPhrase(bytes))
             case 3: try checkRequest(method: "GET", target: value, valid: FieldOracle.isOriginFormTarget(bytes))
             case 4: try checkRequest(method: value, target: "/", valid: FieldOracle.isToken(bytes))
             case 5:
@@ -33,8 +39,9 @@ public enum FieldFuzzer {
             default: try checkExtensionValue(value, valid: FieldOracle.isReasonPhrase(bytes))
             }
         } catch {
-            require(!error.description.utf8.contains { $0 < 0x20 || $0 == 0x7F }, "an error with a control byte")
-            require(bytes.count < 4 || !error.description.contains(value), "the error echoes the value")
+            // The field is always one of the fixed names, so the error cannot carry the value's bytes.
+            require(fieldNames.contains(error.field), "the error names the field \(error.field.debugDescription)")
+            require(error.description == "\(error.field) \(error.rule)", "the error says more than field and rule")
         }
     }
 
@@ -100,7 +107,8 @@ public enum FieldFuzzer {
             return require(false, "NIO cannot parse the written response \(String(buffer: buffer).debugDescription)")
         }
         require(Int(head.status.code) == status, "status read back as \(head.status.code)")
-        require(status != 599 || head.status.reasonPhrase == reason, "reason read back as \(head.status.reasonPhrase.debugDescription)")
+        let statusLine = HeadReparser.statusLine(buffer)
+        require(statusLine?.code == status && statusLine?.reason == reason, "status line read back as \(String(describing: statusLine))")
         require(sameFields(head.headers, headers), "response fields read back as \(head.headers)")
     }
 

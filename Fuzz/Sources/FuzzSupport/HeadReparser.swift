@@ -27,4 +27,21 @@ enum HeadReparser {
         else { return nil }
         return head
     }
+
+    /// The code and reason phrase of the status line at the front of `bytes`
+    /// (`HTTP/1.1 SP 3DIGIT SP reason CRLF`, RFC 9112 §4), read byte by byte: NIO's parser keeps
+    /// only the code.
+    static func statusLine(_ bytes: ByteBuffer) -> (code: Int, reason: String)? {
+        let view = Array(bytes.readableBytesView)
+        let prefix = Array("HTTP/1.1 ".utf8)
+        guard view.count >= prefix.count + 6, view.starts(with: prefix) else { return nil }
+        let digits = view[prefix.count..<prefix.count + 3]
+        guard digits.allSatisfy({ (0x30...0x39).contains($0) }), view[prefix.count + 3] == 0x20 else { return nil }
+        let reasonStart = prefix.count + 4
+        guard let end = (reasonStart..<view.count - 1).first(where: { view[$0] == 0x0D && view[$0 + 1] == 0x0A }) else {
+            return nil
+        }
+        let code = digits.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        return (code, String(decoding: view[reasonStart..<end], as: UTF8.self))
+    }
 }
