@@ -86,7 +86,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 response = try HandshakeResponse(
                     status: Int(head.status.code),
                     reason: head.status.reasonPhrase,
-                    headers: HeaderFields(head.headers.map { (name: $0.name, value: $0.value) })
+                    headers: HeaderFields(parsedFields: head.headers.lazy.map { (name: $0.name, value: $0.value) })
                 )
             } catch {
                 // NIO's parser lets some bytes through that no valid field holds (e.g. a control

@@ -194,7 +194,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             method: head.method.rawValue,
             target: head.uri,
             version: HTTPVersionNumber(major: head.version.major, minor: head.version.minor),
-            headers: try HeaderFields(head.headers.map { (name: $0.name, value: $0.value) })
+            headers: try HeaderFields(parsedFields: head.headers.lazy.map { (name: $0.name, value: $0.value) })
         )
     }
 }

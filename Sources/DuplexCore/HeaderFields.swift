@@ -19,6 +19,15 @@ public struct HeaderFields: Sendable, Hashable, Sequence {
         self.fields.reserveCapacity(fields.count)
         for field in fields { try add(name: field.name, value: field.value) }
     }
+    /// Creates a list from fields as an HTTP parser read them: the optional whitespace (spaces and
+    /// tabs) around each value is not part of it (RFC 9110 §5.5) and is dropped, then each field is
+    /// validated as by ``init(_:)``.
+    public init(parsedFields fields: some Sequence<(name: String, value: String)>) throws(HTTPFieldError) {
+        self.init()
+        for field in fields {
+            try add(name: field.name, value: String(Substring(field.value).trimmingWhitespace()))
+        }
+    }
     /// Creates a list from constant fields known to be valid (checked by an assertion in debug builds).
     package init(uncheckedFields fields: [(name: String, value: String)]) {
         assert(fields.allSatisfy { Self.check(name: $0.name, value: $0.value, position: 0) == nil })

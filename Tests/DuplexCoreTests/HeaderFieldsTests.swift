@@ -78,4 +78,13 @@ struct HeaderFieldsTests {
         }
         #expect(headers == (fields(["A": "1"])))
     }
+
+    @Test("parsed fields lose the optional whitespace around values and are then validated")
+    func parsedFields() throws {
+        let headers = try HeaderFields(parsedFields: [(name: "A", value: " \t1 2\t "), (name: "B", value: "  ")])
+        #expect(headers == fields(["A": "1 2", "B": ""]))
+        #expect(throws: HTTPFieldError(field: "header A", rule: .controlCharacter)) {
+            try HeaderFields(parsedFields: [(name: "A", value: " a\u{01}b ")])
+        }
+    }
 }

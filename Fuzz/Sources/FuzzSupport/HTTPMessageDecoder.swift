@@ -36,14 +36,13 @@ enum HTTPMessageDecoder {
             line.last == "\r" ? line.dropLast() : line
         }[...]
         let startLine = lines.popFirst() ?? ""
-        var headers = HeaderFields()
+        var fields: [(name: String, value: String)] = []
         for line in lines {
             if line.isEmpty { break }
             guard let colon = line.firstIndex(of: ":") else { continue }
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            let trimmed = value.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-            guard (try? headers.add(name: String(line[..<colon]), value: String(trimmed))) != nil else { return nil }
+            fields.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
         }
+        guard let headers = try? HeaderFields(parsedFields: fields) else { return nil }
         return (startLine, headers)
     }
 

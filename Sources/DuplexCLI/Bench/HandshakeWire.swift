@@ -49,12 +49,11 @@ enum HandshakeWire {
         var fields: [(name: String, value: String)] = []
         while let line = lines.next() {
             guard let colon = line.firstIndex(of: ":") else { throw .malformedHeader(String(line)) }
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            fields.append((String(line[..<colon]), String(value.reversed().drop { $0 == " " || $0 == "\t" }.reversed())))
+            fields.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
         }
         do {
             let reason = parts.count > 2 ? String(parts[2]) : ""
-            return try HandshakeResponse(status: status, reason: reason, headers: HeaderFields(fields))
+            return try HandshakeResponse(status: status, reason: reason, headers: HeaderFields(parsedFields: fields))
         } catch {
             throw .invalidField(error)
         }
