@@ -3,7 +3,7 @@
 // package so that its normal build is unaffected; built and run by scripts/fuzz (see docs/fuzzing.md).
 import PackageDescription
 
-let harnesses = ["FuzzFrames", "FuzzFramesDeflate", "FuzzServerHandshake", "FuzzClientHandshake", "FuzzExtensions"]
+let harnesses = ["FuzzFrames", "FuzzFramesDeflate", "FuzzServerHandshake", "FuzzClientHandshake", "FuzzExtensions", "FuzzFields"]
 
 let package = Package(
     name: "DuplexFuzz",
@@ -18,6 +18,8 @@ let package = Package(
             dependencies: [
                 .product(name: "DuplexCore", package: "Duplex"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         )

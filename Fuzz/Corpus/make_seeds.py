@@ -127,6 +127,21 @@ def main():
         write("FuzzExtensions", f"offer-{i}", bytes([0x00, 0x06]) + header.encode() + message)
     write("FuzzExtensions", "strict-policy", bytes([0x03 | 0x08, 0x80]) + b"permessage-deflate; client_max_window_bits" + message)
 
+    # FuzzFields: the first byte picks the field (see FieldFuzzer), the rest is the value.
+    for name, selector, value in [
+        ("header-name", 0, b"Sec-WebSocket-Protocol"),
+        ("header-value", 1, "text/plain; charset=utf-8 \u00e9".encode()),
+        ("header-value-injection", 1, b"1\r\nX-Injected: yes"),
+        ("reason", 2, b" Switching\tProtocols "),
+        ("target", 3, b"/chat?room=1&name=a%20b"),
+        ("target-injection", 3, b"/a\r\nX-Injected: yes"),
+        ("method", 4, b"GET"),
+        ("status", 5, bytes([0x01, 0xF7])),
+        ("subprotocol", 6, b"chat.v2"),
+        ("extension-value", 7, b'a "quoted" value'),
+    ]:
+        write("FuzzFields", name, bytes([selector]) + value)
+
 
 if __name__ == "__main__":
     main()

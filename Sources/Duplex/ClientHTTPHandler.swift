@@ -91,11 +91,19 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         }
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .awaitingHead):
-            let response = HandshakeResponse(
-                status: Int(head.status.code),
-                reason: head.status.reasonPhrase,
-                headers: HeaderFields(head.headers.map { (name: $0.name, value: $0.value) })
-            )
+            let response: HandshakeResponse
+            do {
+                response = try HandshakeResponse(
+                    status: Int(head.status.code),
+                    reason: head.status.reasonPhrase,
+                    headers: HeaderFields(parsedFields: head.headers.lazy.map { (name: $0.name, value: $0.value) })
+                )
+            } catch {
+                // NIO's parser lets some bytes through that no valid field holds (e.g. a control
+                // character in a value); the error names the field, never the bytes.
+                fail(HandshakeError.malformedResponse(error.description), context: context)
+                return
+            }
             if response.status == 101 {
                 state = .awaitingEnd(response)
             } else {

@@ -1,4 +1,5 @@
 import DuplexCore
+import Logging
 import NIOCore
 import NIOHTTP1
 
@@ -75,7 +76,14 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             state = .awaitingEnd(head)
         case (.end, .awaitingEnd(let head)):
             state = .deciding
-            handle(Self.handshakeRequest(head), context: context)
+            do {
+                handle(try Self.handshakeRequest(head), context: context)
+            } catch {
+                // NIO's parser lets some bytes through that no valid field or target holds (e.g. a
+                // control character in a value); the answer names the field, never the bytes.
+                logger.debug("request refused (400): \(error)")
+                writeAndClose(HandshakeResponse(status: .badRequest, body: "malformed HTTP request: \(error)\n"), context: context)
+            }
         default:
             break
         }
@@ -109,7 +117,13 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         if let httpHandler = configuration.httpHandler,
             !request.headers.containsToken("websocket", name: "Upgrade")
         {
-            writeAndClose(httpHandler(request), context: context)
+            do {
+                writeAndClose(try httpHandler(request), context: context)
+            } catch {
+                logger.applicationFailed(error, answering: "a plain HTTP request")
+                writeAndClose(
+                    HandshakeResponse(status: .internalServerError, body: "internal server error\n"), context: context)
+            }
             return
         }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
@@ -176,12 +190,19 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             .whenComplete { _ in context.close(promise: nil) }
     }
 
-    private static func handshakeRequest(_ head: HTTPRequestHead) -> HandshakeRequest {
-        HandshakeRequest(
+    /// Where this connection logs.
+    private var logger: Logger {
+        configuration.session.telemetry?.logger ?? configuration.logger
+    }
+
+    /// The request `head` holds; throws ``HTTPFieldError`` for a field, method or target that no
+    /// valid request holds.
+    private static func handshakeRequest(_ head: HTTPRequestHead) throws(HTTPFieldError) -> HandshakeRequest {
+        try HandshakeRequest(
             method: head.method.rawValue,
             target: head.uri,
             version: HTTPVersionNumber(major: head.version.major, minor: head.version.minor),
-            headers: HeaderFields(head.headers.map { (name: $0.name, value: $0.value) })
+            headers: try HeaderFields(parsedFields: head.headers.lazy.map { (name: $0.name, value: $0.value) })
         )
     }
 }

@@ -8,7 +8,7 @@ import Metrics
 /// |---|---|---|
 /// | `duplex_connections_open` | meter | |
 /// | `duplex_connections_accepted_total` | counter | |
-/// | `duplex_connections_rejected_total` | counter | `reason`: `origin`, `not_found`, `application` |
+/// | `duplex_connections_rejected_total` | counter | `reason`: `origin`, `not_found`, `application`, `application_error` (the application threw: answered 500) |
 /// | `duplex_handshake_failures_total` | counter | `status`: the HTTP status sent (400, 405, 426, 505 …) |
 /// | `duplex_connections_closed_total` | counter | `code`: the close code the connection ended with |
 /// | `duplex_messages_received_total`, `duplex_messages_sent_total` | counter | |

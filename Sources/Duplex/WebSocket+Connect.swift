@@ -14,8 +14,13 @@ extension WebSocket {
     /// then finishes, and the connection closes once the handshake completes or the close timeout
     /// expires.
     ///
-    /// Throws ``WebSocketError/invalidURL(_:)``, a connection error, `HandshakeError` when the
-    /// server's answer is not a valid acceptance of the handshake (e.g. `.acceptMismatch`),
+    /// Throws, before opening any connection, ``HTTPFieldError`` when a value cannot be written
+    /// into the request (a space, `#`, control or non-ASCII character in `url` (field `URL`); a
+    /// ``WebSocketClientConfiguration/origin`` with a control character (`header Origin`); a
+    /// subprotocol that is not a token (`subprotocol N`)) and ``WebSocketError/invalidURL(_:)``
+    /// when `url` is not a `ws://` or `wss://` URL. Then throws a connection error,
+    /// `HandshakeError` when the server's answer is not a valid acceptance of the handshake (e.g.
+    /// `.acceptMismatch`, or `.malformedResponse` for a head with an invalid field),
     /// ``WebSocketError/handshakeTimeout``, or what `body` throws.
     public static func connect<Result>(
         to url: String,
@@ -23,7 +28,7 @@ extension WebSocket {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         _ body: (WebSocket) async throws -> Result
     ) async throws -> Result {
-        guard let parsed = WebSocketURL(url) else { throw WebSocketError.invalidURL(url) }
+        let parsed = try WebSocketURL(validating: url)
         try configuration.session.validate()
         let webSocket = try await open(parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
         return try await webSocket.run(body)
@@ -43,7 +48,7 @@ extension WebSocket {
             configuration.session.telemetry = ConnectionTelemetry(logger: logger, metrics: nil)
             return configuration
         }()
-        let handshake = ClientHandshake(
+        let handshake = try ClientHandshake(
             host: url.hostHeader,
             target: url.target,
             origin: configuration.origin,

@@ -4,8 +4,9 @@ import DuplexCore
 /// answered 404; a request for a routed path that is not a valid WebSocket handshake is answered by
 /// the handshake's own rejection (e.g. 426).
 public struct WebSocketRouter: Sendable {
-    /// Decides a handshake on one path.
-    public typealias Route = @Sendable (UpgradeRequest) async -> UpgradeDecision
+    /// Decides a handshake on one path. When it throws, the server answers 500 (see
+    /// ``WebSocketServer/run(_:)``).
+    public typealias Route = @Sendable (UpgradeRequest) async throws -> UpgradeDecision
 
     private var routes: [String: Route] = [:]
 
@@ -29,11 +30,11 @@ public struct WebSocketRouter: Sendable {
         routes[path] != nil
     }
 
-    /// Decides `request` with its path's route, or refuses it with 404.
-    public func decide(_ request: UpgradeRequest) async -> UpgradeDecision {
+    /// Decides `request` with its path's route, or refuses it with 404; throws what the route throws.
+    public func decide(_ request: UpgradeRequest) async throws -> UpgradeDecision {
         guard let route = routes[request.path] else {
             return .reject(.notFound, body: "no WebSocket endpoint at \(request.path)\n")
         }
-        return await route(request)
+        return try await route(request)
     }
 }

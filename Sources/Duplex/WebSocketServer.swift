@@ -163,14 +163,21 @@ public final class WebSocketServer: Sendable {
     /// handshake's rejection (e.g. 426), unless it is plain HTTP and an
     /// ``WebSocketServerConfiguration/httpHandler`` is set. A server runs once: a second call throws
     /// ``WebSocketError/serverAlreadyRunning``, a call after shutdown ``WebSocketError/serverShutDown``.
-    public func run(_ decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision) async throws {
+    ///
+    /// When `decide` throws, or its decision cannot be written (an ``HTTPFieldError`` from
+    /// building the 101: a subprotocol the client did not offer, or a custom negotiator's invalid
+    /// extension parameter), that handshake
+    /// is answered 500 and its connection closed; the error is logged at `error` (an
+    /// ``HTTPFieldError`` with its field and rule, never the bytes; another error by its type).
+    /// Every other connection is served as before.
+    public func run(_ decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision) async throws {
         try await serve(handles: { _ in true }, decide: decide)
     }
 
     /// Serves until shutdown, routing handshakes by path with `router`; requests for other paths get
     /// 404. Call once, like ``run(_:)``.
     public func run(router: WebSocketRouter) async throws {
-        try await serve(handles: { router.handles(path: $0) }, decide: { await router.decide($0) })
+        try await serve(handles: { router.handles(path: $0) }, decide: { try await router.decide($0) })
     }
 
     /// Shuts down gracefully (see the type's description) and returns when every connection is
@@ -181,7 +188,7 @@ public final class WebSocketServer: Sendable {
 
     private func serve(
         handles: @escaping @Sendable (String) -> Bool,
-        decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision
+        decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision
     ) async throws {
         let alreadyRunning = state.withLockedValue { state in
             defer { state.isRunning = true }
@@ -207,7 +214,7 @@ public final class WebSocketServer: Sendable {
     private func answer(
         _ incoming: IncomingRequest,
         handles: @Sendable (String) -> Bool,
-        decide: @Sendable (UpgradeRequest) async -> UpgradeDecision
+        decide: @Sendable (UpgradeRequest) async throws -> UpgradeDecision
     ) async {
         var logger = incoming.telemetry?.logger ?? configuration.logger
         logger[metadataKey: "duplex.path"] = "\(incoming.path)"
@@ -242,32 +249,31 @@ public final class WebSocketServer: Sendable {
             _ = incoming.respond(.reject(HandshakeResponse(status: .badRequest, body: body)))
             return
         }
-        switch await decide(upgrade).kind {
-        case .reject(let response):
-            metrics.rejected(reason: "application")
-            logger.debug("handshake refused by the application (\(response.status))")
-            _ = incoming.respond(.reject(response))
-        case .accept(let subprotocol, let headers, let serve):
-            let result: ServerHandshakeResult
-            do {
-                result = try upgrade.accept(
+        do {
+            switch try await decide(upgrade).kind {
+            case .reject(let response):
+                metrics.rejected(reason: "application")
+                logger.debug("handshake refused by the application (\(response.status))")
+                _ = incoming.respond(.reject(response))
+            case .accept(let subprotocol, let headers, let serve):
+                let result = try upgrade.accept(
                     subprotocol: subprotocol, extensions: configuration.extensions, headers: headers)
-            } catch {
-                metrics.rejected(reason: "application_error")
-                logger.error("handshake answered 500: \(error)")
-                _ = incoming.respond(.reject(HandshakeResponse(status: .internalServerError, body: "internal server error\n")))
-                return
+                logger.debug(
+                    "handshake accepted",
+                    metadata: [
+                        "duplex.subprotocol": "\(subprotocol ?? "")",
+                        "duplex.extensions": "\(result.extensions.map(\.responseElement.name).joined(separator: ", "))",
+                    ])
+                guard let webSocket = try? await incoming.respond(.accept(result, serve)).get(),
+                    case .task(let body) = serve
+                else { return }
+                _ = try? await webSocket.run(body)
             }
-            logger.debug(
-                "handshake accepted",
-                metadata: [
-                    "duplex.subprotocol": "\(subprotocol ?? "")",
-                    "duplex.extensions": "\(result.extensions.map(\.responseElement.name).joined(separator: ", "))",
-                ])
-            guard let webSocket = try? await incoming.respond(.accept(result, serve)).get(),
-                case .task(let body) = serve
-            else { return }
-            _ = try? await webSocket.run(body)
+        } catch {
+            // `decide` threw, or its decision cannot be written: only this connection is refused.
+            metrics.rejected(reason: "application_error")
+            logger.applicationFailed(error, answering: "the handshake")
+            _ = incoming.respond(.reject(HandshakeResponse(status: .internalServerError, body: "internal server error\n")))
         }
     }
 

@@ -32,9 +32,12 @@ public struct WebSocketServerConfiguration: Sendable {
     /// Which `Origin` headers are accepted; others get 403. Default: same origin only.
     public var originPolicy: OriginPolicy = .sameOrigin()
     /// Answers requests that are not WebSocket handshakes (no `Upgrade: websocket`), e.g. to serve a
-    /// page; called on the event loop, must not block. Default `nil`: such requests get 426 on a
-    /// WebSocket path and 404 elsewhere.
-    public var httpHandler: (@Sendable (HandshakeRequest) -> HandshakeResponse)?
+    /// page; called on the event loop, must not block. When it throws (for instance the
+    /// ``HTTPFieldError`` of an invalid header it tried to add), the request is answered 500, the
+    /// error is logged at `error` (an ``HTTPFieldError`` with its field, never the bytes) and the
+    /// connection closed. Default `nil`: such requests get 426 on a WebSocket path and 404
+    /// elsewhere.
+    public var httpHandler: (@Sendable (HandshakeRequest) throws -> HandshakeResponse)?
     /// How long ``WebSocketServer/shutdown()`` waits for connections to finish their close
     /// handshakes before closing them. Default 10 s.
     public var shutdownGracePeriod: TimeAmount = .seconds(10)

@@ -1,17 +1,34 @@
+import DuplexCore
+
 /// A parsed `ws://` or `wss://` URL (RFC 6455 §3): scheme, host, port, and the request target.
 public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// Whether the scheme is `wss` (TLS).
-    public var isSecure: Bool
+    public private(set) var isSecure: Bool
     /// The host: a name, an IPv4 literal, or an IPv6 literal without brackets.
-    public var host: String
+    public private(set) var host: String
     /// The port: the explicit one, or 80 for `ws` and 443 for `wss`.
-    public var port: Int
+    public private(set) var port: Int
     /// The path and query, e.g. `/chat?room=1`; `/` when the URL has no path.
-    public var target: String
+    public private(set) var target: String
 
     /// Parses `string`; `nil` when it is not a `ws://` or `wss://` URL with a host. A fragment is
-    /// not allowed (RFC 6455 §3); user information is not supported.
+    /// not allowed (RFC 6455 §3); user information is not supported. Nor are spaces, control and
+    /// non-ASCII characters anywhere in the URL: percent-encode them (IDN hosts in their `xn--`
+    /// form).
     public init?(_ string: String) {
+        guard let url = try? WebSocketURL(validating: string) else { return nil }
+        self = url
+    }
+
+    /// Parses `string` like ``init(_:)``, throwing ``HTTPFieldError`` (field `URL`, rule
+    /// ``HTTPFieldError/Rule/targetCharacter``) for a space, `#`, a control or a non-ASCII
+    /// character, and ``WebSocketError/invalidURL(_:)`` when it is not a `ws://` or `wss://` URL
+    /// with a host.
+    init(validating string: String) throws {
+        guard string.utf8.allSatisfy(HTTPGrammar.isTargetCharacter) else {
+            throw HTTPFieldError(field: "URL", rule: .targetCharacter)
+        }
+        let invalid = WebSocketError.invalidURL(string)
         let lowered = string.lowercased()
         let rest: Substring
         if lowered.hasPrefix("ws://") {
@@ -21,22 +38,21 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
             isSecure = true
             rest = string.dropFirst(6)
         } else {
-            return nil
+            throw invalid
         }
-        guard !rest.contains("#") else { return nil }
         let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         let path = rest[authorityEnd...]
-        guard !authority.contains("@") else { return nil }
+        guard !authority.contains("@") else { throw invalid }
         target = path.isEmpty ? "/" : path.hasPrefix("?") ? "/" + path : String(path)
 
         var portText: Substring?
         if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return nil }
+            guard let close = authority.firstIndex(of: "]") else { throw invalid }
             host = String(authority[authority.index(after: authority.startIndex)..<close])
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { return nil }
+                guard after.hasPrefix(":") else { throw invalid }
                 portText = after.dropFirst()
             }
         } else if let colon = authority.firstIndex(of: ":") {
@@ -45,9 +61,9 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
         } else {
             host = String(authority)
         }
-        guard !host.isEmpty else { return nil }
+        guard !host.isEmpty else { throw invalid }
         if let portText {
-            guard let port = Int(portText), (1...65535).contains(port) else { return nil }
+            guard let port = Int(portText), (1...65535).contains(port) else { throw invalid }
             self.port = port
         } else {
             port = isSecure ? 443 : 80

@@ -12,15 +12,15 @@ struct AcceptCommand: ParsableCommand {
     var key: String
 
     func run() throws {
-        let request = HandshakeRequest(
+        let request = try HandshakeRequest(
             target: "/",
-            headers: [
-                "Host": "localhost",
-                "Upgrade": "websocket",
-                "Connection": "Upgrade",
-                "Sec-WebSocket-Key": key,
-                "Sec-WebSocket-Version": "13",
-            ]
+            headers: HeaderFields([
+                ("Host", "localhost"),
+                ("Upgrade", "websocket"),
+                ("Connection", "Upgrade"),
+                ("Sec-WebSocket-Key", key),
+                ("Sec-WebSocket-Version", "13"),
+            ])
         )
         switch ServerHandshake.validate(request) {
         case .success(let upgrade):

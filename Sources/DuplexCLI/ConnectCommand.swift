@@ -4,11 +4,19 @@ import NIOCore
 import NIOSSL
 
 /// `duplex connect URL`: sends each stdin line as a message and prints every message received;
-/// stdin EOF closes with 1000. Exits 0 when the connection ends with 1000 or 1001.
+/// stdin EOF closes with 1000. Exits 0 when the connection ends with 1000 or 1001; 2 when a value
+/// cannot be sent (URL, `--header`, `--origin`, `--subprotocol`: refused before connecting, one
+/// line naming the field) or the handshake failed.
 struct ConnectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connect",
-        abstract: "Connect to a WebSocket server; stdin lines are sent, received messages printed."
+        abstract: "Connect to a WebSocket server; stdin lines are sent, received messages printed.",
+        discussion: """
+            Exit status: 0 when the connection ends with 1000 or 1001; 1 on another close code; 2 when \
+            a value cannot be sent (the URL, a --header, --origin or --subprotocol holds a character \
+            HTTP forbids there, e.g. CR or LF: refused before connecting, with one line naming the \
+            field) or when the handshake failed.
+            """
     )
 
     @Argument(help: "The ws:// or wss:// URL.")
@@ -31,23 +39,27 @@ struct ConnectCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = WebSocketClientConfiguration()
-        for header in headers {
-            guard let colon = header.firstIndex(of: ":") else {
-                throw ValidationError("--header takes NAME:VALUE, got '\(header)'")
-            }
-            let value = header[header.index(after: colon)...].drop { $0 == " " }
-            configuration.headers.add(name: String(header[..<colon]), value: String(value))
-        }
         configuration.subprotocols = subprotocols
         configuration.origin = origin
         if insecure { configuration.tls.certificateVerification = .none }
 
         let status: CloseStatus?
         do {
+            for (index, header) in headers.enumerated() {
+                guard let colon = header.firstIndex(of: ":") else {
+                    throw ValidationError("--header takes NAME:VALUE; header \(index + 1) has no ':'")
+                }
+                let value = header[header.index(after: colon)...].drop { $0 == " " }
+                try configuration.headers.add(name: String(header[..<colon]), value: String(value))
+            }
             status = try await WebSocket.connect(to: url, configuration: configuration) { ws in
                 await exchange(over: ws)
                 return ws
             }.closeStatus
+        } catch let error as HTTPFieldError {
+            // Refused before connecting; the description names the field, never its bytes.
+            Console.error("invalid \(error)")
+            throw ExitCode(2)
         } catch let error as HandshakeError {
             Console.error(error.description)
             throw ExitCode(2)

@@ -4,6 +4,7 @@ import Foundation
 /// The browser demo's files (docs/demo.md), served by `duplex serve` to plain HTTP GETs.
 struct DemoPages: Sendable {
     private let pages: [String: HandshakeResponse]
+    private let notFound: HandshakeResponse
 
     /// Loads the files from the program's resources.
     init() throws {
@@ -16,21 +17,20 @@ struct DemoPages: Sendable {
             guard let url = Bundle.module.url(forResource: "demo/\(name)", withExtension: nil) else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "demo/\(name)"])
             }
-            let headers: HeaderFields = ["Content-Type": "\(type); charset=utf-8", "Cache-Control": "no-store"]
-            pages[path] = HandshakeResponse(
+            let headers = try HeaderFields([("Content-Type", "\(type); charset=utf-8"), ("Cache-Control", "no-store")])
+            pages[path] = try HandshakeResponse(
                 status: 200, reason: "OK", headers: headers, body: try String(contentsOf: url, encoding: .utf8))
         }
         self.pages = pages
+        notFound = try HandshakeResponse(
+            status: 404, reason: "Not Found", headers: HeaderFields([("Content-Type", "text/plain; charset=utf-8")]),
+            body: "Not Found\n")
     }
 
     /// The page for a GET of `request`'s path, or 404.
     func respond(to request: HandshakeRequest) -> HandshakeResponse {
         let path = String(request.target.prefix { $0 != "?" })
-        guard request.method == "GET", let page = pages[path] else {
-            return HandshakeResponse(
-                status: 404, reason: "Not Found", headers: ["Content-Type": "text/plain; charset=utf-8"],
-                body: "Not Found\n")
-        }
+        guard request.method == "GET", let page = pages[path] else { return notFound }
         return page
     }
 }

@@ -2,7 +2,7 @@
 /// server's response.
 ///
 /// ```swift
-/// let handshake = ClientHandshake(host: "example.org", target: "/chat", subprotocols: ["chat"])
+/// let handshake = try ClientHandshake(host: "example.org", target: "/chat", subprotocols: ["chat"])
 /// send(handshake.request)
 /// let agreed = try handshake.validate(responseFromServer)
 /// ```
@@ -24,6 +24,12 @@ public struct ClientHandshake: Sendable {
     /// The headers are, in order: `Host`, `Upgrade`, `Connection`, `Sec-WebSocket-Key`,
     /// `Sec-WebSocket-Version`, then `Origin`, `Sec-WebSocket-Protocol` and
     /// `Sec-WebSocket-Extensions` when there is something to send, then `additionalHeaders`.
+    ///
+    /// Throws ``HTTPFieldError`` when a value cannot be written: `target` not in origin-form
+    /// (`request target`), `host`, `origin` or `key` not a field value (`header Host`,
+    /// `header Origin`, `header Sec-WebSocket-Key`), a subprotocol that is not a token
+    /// (`subprotocol N`, 1-based), or an extension offer with a name that is not a token
+    /// (`extension N name`).
     public init(
         host: String,
         target: String,
@@ -32,7 +38,7 @@ public struct ClientHandshake: Sendable {
         extensions: [any ExtensionNegotiator] = [],
         additionalHeaders: HeaderFields = HeaderFields(),
         key: String? = nil
-    ) {
+    ) throws(HTTPFieldError) {
         let key = key ?? HandshakeKey.generate()
         var offers: [ExtensionHeaderElement] = []
         var offeringNegotiators: [any ExtensionNegotiator] = []
@@ -42,25 +48,27 @@ public struct ClientHandshake: Sendable {
             offers += negotiatorOffers
             offeringNegotiators.append(negotiator)
         }
+        for (index, subprotocol) in subprotocols.enumerated() {
+            try HTTPFieldError.check(HTTPGrammar.checkToken(subprotocol), field: "subprotocol \(index + 1)")
+        }
 
-        var headers: HeaderFields = [
-            "Host": host,
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Key": key,
-            "Sec-WebSocket-Version": "13",
-        ]
-        if let origin { headers.add(name: "Origin", value: origin) }
+        var headers = HeaderFields()
+        try headers.add(name: "Host", value: host)
+        headers.add(uncheckedName: "Upgrade", value: "websocket")
+        headers.add(uncheckedName: "Connection", value: "Upgrade")
+        try headers.add(name: "Sec-WebSocket-Key", value: key)
+        headers.add(uncheckedName: "Sec-WebSocket-Version", value: "13")
+        if let origin { try headers.add(name: "Origin", value: origin) }
         if !subprotocols.isEmpty {
-            headers.add(name: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", "))
+            headers.add(uncheckedName: "Sec-WebSocket-Protocol", value: subprotocols.joined(separator: ", "))
         }
         if !offers.isEmpty {
-            headers.add(name: "Sec-WebSocket-Extensions", value: ExtensionHeader.serialize(offers))
+            try headers.add(name: "Sec-WebSocket-Extensions", value: ExtensionHeader.serialize(offers))
         }
-        for field in additionalHeaders { headers.add(name: field.name, value: field.value) }
+        for field in additionalHeaders { headers.add(uncheckedName: field.name, value: field.value) }
 
         self.key = key
-        self.request = HandshakeRequest(method: "GET", target: target, version: .http1_1, headers: headers)
+        self.request = try HandshakeRequest(method: "GET", target: target, version: .http1_1, headers: headers)
         self.subprotocols = subprotocols
         self.offeringNegotiators = offeringNegotiators
     }

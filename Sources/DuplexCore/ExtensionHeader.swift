@@ -25,17 +25,30 @@ public enum ExtensionHeader {
     }
 
     /// The header value listing `elements`, e.g. `permessage-deflate; client_max_window_bits=10`.
-    /// A value that is not a token is written as a quoted string.
-    public static func serialize(_ elements: [ExtensionHeaderElement]) -> String {
-        elements.map(serialize).joined(separator: ", ")
+    /// A value that is not a token is written as a quoted string. Throws when a name is not a
+    /// token or a value holds a control character (field `extension N`, 1-based).
+    public static func serialize(_ elements: [ExtensionHeaderElement]) throws(HTTPFieldError) -> String {
+        var parts: [String] = []
+        for (index, element) in elements.enumerated() {
+            parts.append(try serialize(element, field: "extension \(index + 1)"))
+        }
+        return parts.joined(separator: ", ")
     }
 
-    /// One element as it appears in the header.
-    public static func serialize(_ element: ExtensionHeaderElement) -> String {
+    /// One element as it appears in the header; throws like the list form (field `extension 1`).
+    public static func serialize(_ element: ExtensionHeaderElement) throws(HTTPFieldError) -> String {
+        try serialize(element, field: "extension 1")
+    }
+
+    private static func serialize(_ element: ExtensionHeaderElement, field: String) throws(HTTPFieldError) -> String {
+        try HTTPFieldError.check(HTTPGrammar.checkToken(element.name), field: field + " name")
         var text = element.name
-        for parameter in element.parameters {
+        for (index, parameter) in element.parameters.enumerated() {
+            let parameterField = "\(field) parameter \(index + 1)"
+            try HTTPFieldError.check(HTTPGrammar.checkToken(parameter.name), field: parameterField + " name")
             text += "; " + parameter.name
             if let value = parameter.value {
+                try HTTPFieldError.check(HTTPGrammar.checkText(value), field: parameterField + " value")
                 text += "=" + (isToken(value.utf8) ? value : quoted(value))
             }
         }
@@ -44,17 +57,7 @@ public enum ExtensionHeader {
 
     /// Whether `bytes` form an HTTP token: one or more `tchar` (RFC 9110 §5.6.2).
     static func isToken(_ bytes: some Collection<UInt8>) -> Bool {
-        !bytes.isEmpty && bytes.allSatisfy(isTokenCharacter)
-    }
-
-    private static func isTokenCharacter(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
+        !bytes.isEmpty && bytes.allSatisfy(HTTPGrammar.isTokenCharacter)
     }
 
     private static func quoted(_ value: String) -> String {
@@ -152,7 +155,7 @@ public enum ExtensionHeader {
 
         private mutating func token() -> String? {
             let start = index
-            while let byte = peek(), isTokenCharacter(byte) { index += 1 }
+            while let byte = peek(), HTTPGrammar.isTokenCharacter(byte) { index += 1 }
             guard index > start else { return nil }
             return String(decoding: bytes[start..<index], as: UTF8.self)
         }

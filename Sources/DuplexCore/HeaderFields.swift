@@ -2,26 +2,70 @@
 ///
 /// The core keeps its own small type so that the handshake does not depend on how HTTP was
 /// carried (HTTP/1.1 Upgrade today, HTTP/2 extended CONNECT later).
-public struct HeaderFields: Sendable, Hashable, Sequence, ExpressibleByDictionaryLiteral {
+///
+/// Every field is valid by construction: a name is an RFC 9110 `token` and a value a
+/// `field-value` (no CR, LF, NUL or other control character except tab, no space or tab at
+/// either end). ``init(_:)``, ``add(name:value:)`` and ``replaceOrAdd(name:value:)`` throw
+/// ``HTTPFieldError`` for anything else, so a list can always be written as it is.
+public struct HeaderFields: Sendable, Hashable, Sequence {
     /// The fields in order, names as received.
     public private(set) var fields: [(name: String, value: String)]
 
     /// Creates an empty list.
     public init() { fields = [] }
-    /// Creates a list from name/value pairs, in order.
-    public init(_ fields: [(name: String, value: String)]) { self.fields = fields }
-    /// Creates a list from a literal, in order.
-    public init(dictionaryLiteral elements: (String, String)...) {
-        fields = elements.map { (name: $0.0, value: $0.1) }
+    /// Creates a list from name/value pairs, in order; throws for the first invalid one.
+    public init(_ fields: [(name: String, value: String)]) throws(HTTPFieldError) {
+        self.fields = []
+        self.fields.reserveCapacity(fields.count)
+        for field in fields { try add(name: field.name, value: field.value) }
+    }
+    /// Creates a list from fields as an HTTP parser read them: the optional whitespace (spaces and
+    /// tabs) around each value is not part of it (RFC 9110 §5.5) and is dropped, then each field is
+    /// validated as by ``init(_:)``.
+    public init(parsedFields fields: some Sequence<(name: String, value: String)>) throws(HTTPFieldError) {
+        self.init()
+        for field in fields {
+            try add(name: field.name, value: String(Substring(field.value).trimmingWhitespace()))
+        }
+    }
+    /// Creates a list from constant fields known to be valid (checked by an assertion in debug builds).
+    package init(uncheckedFields fields: [(name: String, value: String)]) {
+        assert(fields.allSatisfy { Self.check(name: $0.name, value: $0.value, position: 0) == nil })
+        self.fields = fields
     }
 
-    /// Appends a field.
-    public mutating func add(name: String, value: String) { fields.append((name: name, value: value)) }
-    /// Removes every field named `name` (case-insensitive) and appends one with `value`.
-    public mutating func replaceOrAdd(name: String, value: String) {
-        remove(name: name)
-        add(name: name, value: value)
+    /// Appends a field; throws when `name` is not a token or `value` not a field value.
+    public mutating func add(name: String, value: String) throws(HTTPFieldError) {
+        if let error = Self.check(name: name, value: value, position: fields.count + 1) { throw error }
+        fields.append((name: name, value: value))
     }
+    /// Appends a constant field known to be valid (checked by an assertion in debug builds).
+    package mutating func add(uncheckedName name: String, value: String) {
+        assert(Self.check(name: name, value: value, position: 0) == nil)
+        fields.append((name: name, value: value))
+    }
+    /// Removes every field named `name` (case-insensitive) and appends one with `value`; throws
+    /// (leaving the list as it was) when the field is not valid.
+    public mutating func replaceOrAdd(name: String, value: String) throws(HTTPFieldError) {
+        if let error = Self.check(name: name, value: value, position: fields.count + 1) { throw error }
+        remove(name: name)
+        fields.append((name: name, value: value))
+    }
+
+    /// Replaces every field named `name` with one constant field known to be valid (checked by an
+    /// assertion in debug builds).
+    package mutating func replaceOrAdd(uncheckedName name: String, value: String) {
+        remove(name: name)
+        add(uncheckedName: name, value: value)
+    }
+
+    /// What is wrong with a field at `position` (1-based, naming it when its name is not valid).
+    private static func check(name: String, value: String, position: Int) -> HTTPFieldError? {
+        if let rule = HTTPGrammar.checkToken(name) { return HTTPFieldError(field: "header name \(position)", rule: rule) }
+        if let rule = HTTPGrammar.checkFieldValue(value) { return HTTPFieldError(field: "header \(name)", rule: rule) }
+        return nil
+    }
+
     /// Removes every field named `name` (case-insensitive).
     public mutating func remove(name: String) {
         fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }

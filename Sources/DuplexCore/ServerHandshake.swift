@@ -24,7 +24,9 @@ public enum ServerHandshake {
     /// 6. there is exactly one `Sec-WebSocket-Key` and, trimmed, it is base64 of 16 bytes, else 400.
     ///
     /// A malformed `Sec-WebSocket-Extensions` header does not fail the handshake: its offers are
-    /// ignored, so no extension is negotiated.
+    /// ignored, so no extension is negotiated. Likewise an element of `Sec-WebSocket-Protocol`
+    /// that is not a token is not an offer: it is left out of ``UpgradeRequest/subprotocols``, so
+    /// the application cannot choose it.
     public static func validate(_ request: HandshakeRequest) -> Result<UpgradeRequest, HandshakeRejection> {
         let headers = request.headers
         guard request.method == "GET" else {
@@ -72,7 +74,8 @@ public enum ServerHandshake {
                 query: query,
                 host: host,
                 origin: headers.first(name: "Origin"),
-                subprotocols: headers.tokens(name: "Sec-WebSocket-Protocol").map(String.init),
+                subprotocols: headers.tokens(name: "Sec-WebSocket-Protocol")
+                    .filter { HTTPGrammar.checkToken($0) == nil }.map(String.init),
                 extensionOffers: (try? ExtensionHeader.parse(fieldValues: headers["Sec-WebSocket-Extensions"])) ?? [],
                 key: String(Substring(keys[0]).trimmingWhitespace())
             )
@@ -112,16 +115,17 @@ public struct UpgradeRequest: Sendable {
     /// it accepts are listed in the order of `negotiators`. A negotiator whose extension was
     /// already accepted by an earlier one is skipped.
     ///
-    /// Throws ``UpgradeAcceptError/subprotocolNotOffered`` when `subprotocol` is not one of
-    /// ``subprotocols`` (RFC 6455 §4.2.2 lets the server pick only one the client offered); a
-    /// server answers that with 500.
+    /// Throws ``HTTPFieldError`` when the 101 cannot be written: a subprotocol the client did not
+    /// offer (``HTTPFieldError/Rule/notOffered``: RFC 6455 §4.2.2 lets the server pick only one of
+    /// ``subprotocols``), or a negotiator's response element with a name that is not a token or a
+    /// value with a control character (`extension N …`). A server answers either with 500.
     public func accept(
         subprotocol: String? = nil,
         extensions negotiators: [any ExtensionNegotiator] = [],
         headers: HeaderFields = HeaderFields()
-    ) throws(UpgradeAcceptError) -> ServerHandshakeResult {
+    ) throws(HTTPFieldError) -> ServerHandshakeResult {
         if let subprotocol, !subprotocols.contains(subprotocol) {
-            throw .subprotocolNotOffered
+            throw HTTPFieldError(field: "subprotocol", rule: .notOffered)
         }
         var negotiated: [any NegotiatedExtension] = []
         for negotiator in negotiators
@@ -131,22 +135,25 @@ public struct UpgradeRequest: Sendable {
             negotiated.append(accepted)
         }
 
-        var responseHeaders: HeaderFields = [
-            "Upgrade": "websocket",
-            "Connection": "Upgrade",
-            "Sec-WebSocket-Accept": HandshakeKey.acceptValue(for: key),
-        ]
-        if let subprotocol { responseHeaders.add(name: "Sec-WebSocket-Protocol", value: subprotocol) }
+        var responseHeaders = HeaderFields(uncheckedFields: [
+            ("Upgrade", "websocket"),
+            ("Connection", "Upgrade"),
+            ("Sec-WebSocket-Accept", HandshakeKey.acceptValue(for: key)),
+        ])
+        if let subprotocol {
+            try HTTPFieldError.check(HTTPGrammar.checkToken(subprotocol), field: "subprotocol")
+            responseHeaders.add(uncheckedName: "Sec-WebSocket-Protocol", value: subprotocol)
+        }
         if !negotiated.isEmpty {
-            responseHeaders.add(
+            try responseHeaders.add(
                 name: "Sec-WebSocket-Extensions",
                 value: ExtensionHeader.serialize(negotiated.map(\.responseElement))
             )
         }
-        for field in headers { responseHeaders.add(name: field.name, value: field.value) }
+        for field in headers { responseHeaders.add(uncheckedName: field.name, value: field.value) }
 
         return ServerHandshakeResult(
-            response: HandshakeResponse(status: 101, reason: "Switching Protocols", headers: responseHeaders),
+            response: HandshakeResponse(uncheckedStatus: 101, reason: "Switching Protocols", headers: responseHeaders),
             subprotocol: subprotocol,
             extensions: negotiated
         )

@@ -48,26 +48,26 @@ struct ClientHandshakeTests {
     static let key = "dGhlIHNhbXBsZSBub25jZQ=="
     static let accept = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
-    func makeHandshake(subprotocols: [String] = [], extensions: [any ExtensionNegotiator] = []) -> ClientHandshake {
-        ClientHandshake(host: "example.org", target: "/chat", subprotocols: subprotocols, extensions: extensions, key: Self.key)
+    func makeHandshake(subprotocols: [String] = [], extensions: [any ExtensionNegotiator] = []) throws -> ClientHandshake {
+        try ClientHandshake(host: "example.org", target: "/chat", subprotocols: subprotocols, extensions: extensions, key: Self.key)
     }
 
     /// A valid 101 for ``key``, with `extra` headers appended.
-    func response(_ extra: HeaderFields = HeaderFields(), accept: String = Self.accept) -> HandshakeResponse {
-        var headers: HeaderFields = ["Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept]
-        for field in extra { headers.add(name: field.name, value: field.value) }
-        return HandshakeResponse(status: 101, reason: "Switching Protocols", headers: headers)
+    func response(_ extra: HeaderFields = HeaderFields(), accept: String = Self.accept) throws -> HandshakeResponse {
+        var headers = fields(["Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Accept": accept])
+        for field in extra { try headers.add(name: field.name, value: field.value) }
+        return try HandshakeResponse(status: 101, reason: "Switching Protocols", headers: headers)
     }
 
     @Test("the request carries exactly the handshake headers, in order")
-    func requestHeaders() {
-        let handshake = ClientHandshake(
+    func requestHeaders() throws {
+        let handshake = try ClientHandshake(
             host: "example.org:8080",
             target: "/chat?room=1",
             origin: "https://app.example",
             subprotocols: ["chat", "superchat"],
             extensions: [TestNegotiator()],
-            additionalHeaders: ["Authorization": "Bearer t"],
+            additionalHeaders: fields(["Authorization": "Bearer t"]),
             key: Self.key
         )
         #expect(handshake.key == Self.key)
@@ -75,7 +75,7 @@ struct ClientHandshakeTests {
         #expect(handshake.request.target == "/chat?room=1")
         #expect(handshake.request.version == .http1_1)
         #expect(
-            handshake.request.headers == [
+            handshake.request.headers == fields([
                 "Host": "example.org:8080",
                 "Upgrade": "websocket",
                 "Connection": "Upgrade",
@@ -85,32 +85,32 @@ struct ClientHandshakeTests {
                 "Sec-WebSocket-Protocol": "chat, superchat",
                 "Sec-WebSocket-Extensions": "x-test; level=1",
                 "Authorization": "Bearer t",
-            ]
+            ])
         )
     }
 
     @Test("optional headers are left out when there is nothing to send")
-    func minimalRequest() {
-        let handshake = makeHandshake(extensions: [TestNegotiator(offers: [])])
+    func minimalRequest() throws {
+        let handshake = try makeHandshake(extensions: [TestNegotiator(offers: [])])
         #expect(
-            handshake.request.headers == [
+            handshake.request.headers == fields([
                 "Host": "example.org", "Upgrade": "websocket", "Connection": "Upgrade",
                 "Sec-WebSocket-Key": Self.key, "Sec-WebSocket-Version": "13",
-            ]
+            ])
         )
     }
 
     @Test("every negotiator's offers are sent, in order")
-    func offersInOrder() {
+    func offersInOrder() throws {
         let second = TestNegotiator(name: "x-other", offers: [.init(name: "x-other"), .init(name: "x-other", parameters: [.init(name: "a")])])
-        let handshake = makeHandshake(extensions: [TestNegotiator(), second])
+        let handshake = try makeHandshake(extensions: [TestNegotiator(), second])
         #expect(handshake.request.headers["Sec-WebSocket-Extensions"] == ["x-test; level=1, x-other, x-other; a"])
     }
 
     @Test("each handshake gets a fresh, valid key")
-    func freshKeys() {
-        let first = ClientHandshake(host: "h", target: "/")
-        let second = ClientHandshake(host: "h", target: "/")
+    func freshKeys() throws {
+        let first = try ClientHandshake(host: "h", target: "/")
+        let second = try ClientHandshake(host: "h", target: "/")
         #expect(first.key != second.key)
         #expect(HandshakeKey.isValid(first.key))
         #expect(first.request.headers.first(name: "Sec-WebSocket-Key") == first.key)
@@ -119,7 +119,7 @@ struct ClientHandshakeTests {
     @Test("a valid 101 is accepted with the chosen subprotocol and extensions")
     func acceptsValidResponse() throws {
         let result = try makeHandshake(subprotocols: ["chat", "superchat"], extensions: [TestNegotiator()])
-            .validate(response(["Sec-WebSocket-Protocol": "superchat", "Sec-WebSocket-Extensions": "x-test; level=2"]))
+            .validate(response(fields(["Sec-WebSocket-Protocol": "superchat", "Sec-WebSocket-Extensions": "x-test; level=2"])))
         #expect(result.subprotocol == "superchat")
         #expect(result.extensions.map(\.responseElement) == [.init(name: "x-test", parameters: [.init(name: "level", value: "2")])])
         #expect(result.headers.first(name: "Sec-WebSocket-Accept") == Self.accept)
@@ -127,47 +127,45 @@ struct ClientHandshakeTests {
 
     @Test("header names and the Upgrade and Connection tokens are matched without case")
     func tolerantVariations() throws {
-        let headers: HeaderFields = [
-            "upgrade": "WebSocket", "CONNECTION": "keep-alive, upgrade", "sec-websocket-accept": " \(Self.accept) ",
-        ]
+        let headers = fields([
+            "upgrade": "WebSocket", "CONNECTION": "keep-alive, upgrade", "sec-websocket-accept": Self.accept,
+        ])
         let result = try makeHandshake().validate(HandshakeResponse(status: 101, reason: "", headers: headers))
         #expect(result.subprotocol == nil)
         #expect(result.extensions.isEmpty)
     }
 
     @Test("a status other than 101 is refused")
-    func wrongStatus() {
-        let refusal = HandshakeResponse(status: 403, reason: "Forbidden", body: "no")
+    func wrongStatus() throws {
+        let refusal = try HandshakeResponse(status: 403, reason: "Forbidden", body: "no")
         #expect(throws: HandshakeError.unexpectedStatus(code: 403, reason: "Forbidden")) {
             try makeHandshake().validate(refusal)
         }
-        var ok = response()
-        ok.status = 200
-        ok.reason = "OK"
+        let ok = try HandshakeResponse(status: 200, reason: "OK", headers: try response().headers)
         #expect(throws: HandshakeError.unexpectedStatus(code: 200, reason: "OK")) { try makeHandshake().validate(ok) }
     }
 
     @Test("Upgrade must name websocket")
-    func missingUpgrade() {
-        let missing = HandshakeResponse(status: 101, reason: "", headers: ["Connection": "Upgrade", "Sec-WebSocket-Accept": Self.accept])
+    func missingUpgrade() throws {
+        let missing = try HandshakeResponse(status: 101, reason: "", headers: fields(["Connection": "Upgrade", "Sec-WebSocket-Accept": Self.accept]))
         #expect(throws: HandshakeError.missingUpgradeHeader) { try makeHandshake().validate(missing) }
-        let other = HandshakeResponse(
-            status: 101, reason: "", headers: ["Upgrade": "h2c", "Connection": "Upgrade", "Sec-WebSocket-Accept": Self.accept]
+        let other = try HandshakeResponse(
+            status: 101, reason: "", headers: fields(["Upgrade": "h2c", "Connection": "Upgrade", "Sec-WebSocket-Accept": Self.accept])
         )
         #expect(throws: HandshakeError.missingUpgradeHeader) { try makeHandshake().validate(other) }
     }
 
     @Test("Connection must list the upgrade token")
-    func missingConnectionUpgrade() {
-        let response = HandshakeResponse(
-            status: 101, reason: "", headers: ["Upgrade": "websocket", "Connection": "keep-alive", "Sec-WebSocket-Accept": Self.accept]
+    func missingConnectionUpgrade() throws {
+        let response = try HandshakeResponse(
+            status: 101, reason: "", headers: fields(["Upgrade": "websocket", "Connection": "keep-alive", "Sec-WebSocket-Accept": Self.accept])
         )
         #expect(throws: HandshakeError.missingConnectionHeader) { try makeHandshake().validate(response) }
     }
 
     @Test("Sec-WebSocket-Accept must be present")
-    func missingAccept() {
-        let response = HandshakeResponse(status: 101, reason: "", headers: ["Upgrade": "websocket", "Connection": "Upgrade"])
+    func missingAccept() throws {
+        let response = try HandshakeResponse(status: 101, reason: "", headers: fields(["Upgrade": "websocket", "Connection": "Upgrade"]))
         #expect(throws: HandshakeError.missingAcceptHeader) { try makeHandshake().validate(response) }
     }
 
@@ -186,39 +184,39 @@ struct ClientHandshakeTests {
     @Test("two Sec-WebSocket-Accept fields are refused even if one matches")
     func duplicateAccept() {
         #expect(throws: HandshakeError.acceptMismatch(expected: Self.accept, received: "\(Self.accept), \(Self.accept)")) {
-            try makeHandshake().validate(response(["Sec-WebSocket-Accept": Self.accept]))
+            try makeHandshake().validate(response(fields(["Sec-WebSocket-Accept": Self.accept])))
         }
     }
 
     @Test("a subprotocol is refused when none was offered")
     func subprotocolNotOffered() {
         #expect(throws: HandshakeError.unexpectedSubprotocol("chat")) {
-            try makeHandshake().validate(response(["Sec-WebSocket-Protocol": "chat"]))
+            try makeHandshake().validate(response(fields(["Sec-WebSocket-Protocol": "chat"])))
         }
     }
 
     @Test("a subprotocol is refused unless it is exactly one of those offered")
-    func subprotocolNotAmongOffers() {
-        let handshake = makeHandshake(subprotocols: ["chat", "superchat"])
+    func subprotocolNotAmongOffers() throws {
+        let handshake = try makeHandshake(subprotocols: ["chat", "superchat"])
         #expect(throws: HandshakeError.unexpectedSubprotocol("mqtt")) {
-            try handshake.validate(response(["Sec-WebSocket-Protocol": "mqtt"]))
+            try handshake.validate(response(fields(["Sec-WebSocket-Protocol": "mqtt"])))
         }
         #expect(throws: HandshakeError.unexpectedSubprotocol("chat, superchat")) {
-            try handshake.validate(response(["Sec-WebSocket-Protocol": "chat, superchat"]))
+            try handshake.validate(response(fields(["Sec-WebSocket-Protocol": "chat, superchat"])))
         }
         #expect(throws: HandshakeError.unexpectedSubprotocol("chat, chat")) {
-            try handshake.validate(response(["Sec-WebSocket-Protocol": "chat", "Sec-WebSocket-Protocol": "chat"]))
+            try handshake.validate(response(fields(["Sec-WebSocket-Protocol": "chat", "Sec-WebSocket-Protocol": "chat"])))
         }
     }
 
     @Test("an extension is refused when it was not offered")
     func extensionNotOffered() {
         #expect(throws: HandshakeError.unexpectedExtension("permessage-deflate")) {
-            try makeHandshake(extensions: [TestNegotiator()]).validate(response(["Sec-WebSocket-Extensions": "permessage-deflate"]))
+            try makeHandshake(extensions: [TestNegotiator()]).validate(response(fields(["Sec-WebSocket-Extensions": "permessage-deflate"])))
         }
         // A negotiator that offered nothing does not make its extension acceptable.
         #expect(throws: HandshakeError.unexpectedExtension("x-test")) {
-            try makeHandshake(extensions: [TestNegotiator(offers: [])]).validate(response(["Sec-WebSocket-Extensions": "x-test"]))
+            try makeHandshake(extensions: [TestNegotiator(offers: [])]).validate(response(fields(["Sec-WebSocket-Extensions": "x-test"])))
         }
     }
 
@@ -226,21 +224,21 @@ struct ClientHandshakeTests {
     func duplicateExtension() {
         #expect(throws: HandshakeError.duplicateExtension("x-test")) {
             try makeHandshake(extensions: [TestNegotiator()])
-                .validate(response(["Sec-WebSocket-Extensions": "x-test", "sec-websocket-extensions": "x-test; level=1"]))
+                .validate(response(fields(["Sec-WebSocket-Extensions": "x-test", "sec-websocket-extensions": "x-test; level=1"])))
         }
     }
 
     @Test("parameters the negotiator does not allow are refused")
     func invalidExtensionParameters() {
         #expect(throws: HandshakeError.invalidExtensionResponse("x-test allows only 'level'")) {
-            try makeHandshake(extensions: [TestNegotiator()]).validate(response(["Sec-WebSocket-Extensions": "x-test; speed=9"]))
+            try makeHandshake(extensions: [TestNegotiator()]).validate(response(fields(["Sec-WebSocket-Extensions": "x-test; speed=9"])))
         }
     }
 
     @Test("a malformed Sec-WebSocket-Extensions header is refused")
     func malformedExtensions() {
         let error = #expect(throws: HandshakeError.self) {
-            try makeHandshake(extensions: [TestNegotiator()]).validate(response(["Sec-WebSocket-Extensions": "x-test; level=\"1"]))
+            try makeHandshake(extensions: [TestNegotiator()]).validate(response(fields(["Sec-WebSocket-Extensions": "x-test; level=\"1"])))
         }
         guard case .malformedExtensionHeader(let detail) = error else {
             Issue.record("expected malformedExtensionHeader, got \(String(describing: error))")

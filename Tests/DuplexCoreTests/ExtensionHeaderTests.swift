@@ -82,15 +82,31 @@ struct ExtensionHeaderTests {
             Element(name: "permessage-deflate", parameters: [Parameter(name: "client_max_window_bits", value: "10")]),
             Element(name: "x-test", parameters: [Parameter(name: "flag")]),
         ]
-        let value = ExtensionHeader.serialize(elements)
+        let value = try ExtensionHeader.serialize(elements)
         #expect(value == "permessage-deflate; client_max_window_bits=10, x-test; flag")
         #expect(try ExtensionHeader.parse(value) == elements)
-        #expect(ExtensionHeader.serialize([]) == "")
+        #expect(try ExtensionHeader.serialize([]) == "")
     }
 
     @Test("a value that is not a token is written as a quoted string")
-    func quotesNonTokens() {
+    func quotesNonTokens() throws {
         let element = Element(name: "x", parameters: [Parameter(name: "p", value: "a \"b\"\\")])
-        #expect(ExtensionHeader.serialize(element) == "x; p=\"a \\\"b\\\"\\\\\"")
+        #expect(try ExtensionHeader.serialize(element) == "x; p=\"a \\\"b\\\"\\\\\"")
+    }
+
+    @Test("names that are not tokens and values with control characters are refused, by position")
+    func refusesWhatCannotBeWritten() {
+        let good = Element(name: "x-good")
+        #expect(throws: HTTPFieldError(field: "extension 2 name", rule: .notAToken)) {
+            try ExtensionHeader.serialize([good, Element(name: "a, b")])
+        }
+        #expect(throws: HTTPFieldError(field: "extension 1 parameter 2 name", rule: .notAToken)) {
+            try ExtensionHeader.serialize([Element(name: "x", parameters: [Parameter(name: "a"), Parameter(name: "b=c")])])
+        }
+        let injected = #expect(throws: HTTPFieldError.self) {
+            try ExtensionHeader.serialize(Element(name: "x", parameters: [Parameter(name: "p", value: "1\r\nX-Evil: 1")]))
+        }
+        #expect(injected == HTTPFieldError(field: "extension 1 parameter 1 value", rule: .controlCharacter))
+        expectNoBytes(of: "X-Evil", in: injected)
     }
 }

@@ -73,7 +73,7 @@ struct ClientHandshakeTests {
             return .accept { ws in try await ws.send(text: summary) }
         }) { _, port in
             var configuration = WebSocketClientConfiguration()
-            configuration.headers.add(name: "Authorization", value: "Bearer t")
+            try configuration.headers.add(name: "Authorization", value: "Bearer t")
             configuration.origin = "https://app.example"
             return try await WebSocket.connect(
                 to: "ws://127.0.0.1:\(port)/room?id=7", configuration: configuration

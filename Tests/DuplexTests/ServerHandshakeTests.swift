@@ -101,7 +101,7 @@ struct ServerHandshakeTests {
     @Test func plainHTTPHandlerServesPages() async throws {
         let response = try await answer(to: "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n") {
             $0.httpHandler = { request in
-                HandshakeResponse(status: 200, reason: "OK", body: "page \(request.target)")
+                try HandshakeResponse(status: 200, reason: "OK", body: "page \(request.target)")
             }
         }
         #expect(statusCode(response) == 200)

@@ -13,7 +13,7 @@ enum ServerHarness {
     /// Runs a server deciding with `decide` (echo by default) while `body` runs with its port.
     static func with<T>(
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in },
-        decide: @escaping @Sendable (UpgradeRequest) async -> UpgradeDecision = echo,
+        decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision = echo,
         _ body: (WebSocketServer, Int) async throws -> T
     ) async throws -> T {
         var configuration = WebSocketServerConfiguration(host: "127.0.0.1", port: 0)

@@ -31,8 +31,11 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     private var sentCount = 0
     private var receivedCount = 0
 
-    init(target: BenchTarget, workload: Workload, deflate: Bool, statistics: LoopStatistics, opened: EventLoopPromise<Bool>) {
-        self.handshake = ClientHandshake(
+    /// Throws ``HTTPFieldError`` when the target cannot be written into a request.
+    init(
+        target: BenchTarget, workload: Workload, deflate: Bool, statistics: LoopStatistics, opened: EventLoopPromise<Bool>
+    ) throws(HTTPFieldError) {
+        self.handshake = try ClientHandshake(
             host: target.hostHeader,
             target: target.target,
             extensions: deflate ? [PerMessageDeflate()] : []

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Duplex
 
 /// Where `duplex bench` connects: a plain `ws://` URL on a loopback or local address.
 struct BenchTarget: ExpressibleByArgument, CustomStringConvertible {
@@ -13,9 +14,10 @@ struct BenchTarget: ExpressibleByArgument, CustomStringConvertible {
 
     var description: String { "ws://\(hostHeader)\(target)" }
 
-    /// Parses `ws://HOST[:PORT][/PATH]`; `wss://` is refused (the generator measures framing, not TLS).
+    /// Parses `ws://HOST[:PORT][/PATH]`; `wss://` is refused (the generator measures framing, not
+    /// TLS), and so is what ``WebSocketURL`` refuses (a space, control or non-ASCII character).
     init?(argument: String) {
-        guard argument.hasPrefix("ws://") else { return nil }
+        guard argument.hasPrefix("ws://"), WebSocketURL(argument) != nil else { return nil }
         let rest = argument.dropFirst("ws://".count)
         let slash = rest.firstIndex(of: "/") ?? rest.endIndex
         let authority = rest[..<slash]

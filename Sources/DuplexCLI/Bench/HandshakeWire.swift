@@ -12,22 +12,23 @@ enum HandshakeWire {
         case tooLarge
         case malformedStatusLine(String)
         case malformedHeader(String)
+        case invalidField(HTTPFieldError)
 
         var description: String {
             switch self {
             case .tooLarge: "response head larger than \(HandshakeWire.maxResponseHeadSize) bytes"
             case .malformedStatusLine(let line): "malformed status line: \(line)"
             case .malformedHeader(let line): "malformed header line: \(line)"
+            case .invalidField(let error): "invalid response: \(error)"
             }
         }
     }
 
     /// The request's bytes: request line, header fields, empty line.
     static func encode(_ request: HandshakeRequest) -> ByteBuffer {
-        var text = "\(request.method) \(request.target) HTTP/\(request.version.major).\(request.version.minor)\r\n"
-        for field in request.headers { text += "\(field.name): \(field.value)\r\n" }
-        text += "\r\n"
-        return ByteBuffer(string: text)
+        var buffer = ByteBuffer()
+        request.write(to: &buffer)
+        return buffer
     }
 
     /// Reads a complete response head from the front of `buffer`, consuming it, or returns `nil`
@@ -45,13 +46,17 @@ enum HandshakeWire {
         guard parts.count >= 2, parts[0].hasPrefix("HTTP/1."), let status = Int(parts[1]) else {
             throw .malformedStatusLine(String(statusLine))
         }
-        var headers = HeaderFields()
+        var fields: [(name: String, value: String)] = []
         while let line = lines.next() {
             guard let colon = line.firstIndex(of: ":") else { throw .malformedHeader(String(line)) }
-            let value = line[line.index(after: colon)...].drop { $0 == " " || $0 == "\t" }
-            headers.add(name: String(line[..<colon]), value: String(value))
+            fields.append((String(line[..<colon]), String(line[line.index(after: colon)...])))
         }
-        return HandshakeResponse(status: status, reason: parts.count > 2 ? String(parts[2]) : "", headers: headers)
+        do {
+            let reason = parts.count > 2 ? String(parts[2]) : ""
+            return try HandshakeResponse(status: status, reason: reason, headers: HeaderFields(parsedFields: fields))
+        } catch {
+            throw .invalidField(error)
+        }
     }
 
     /// The length of the head including its final CRLF CRLF, if it is complete.

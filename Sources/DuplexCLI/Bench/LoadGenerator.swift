@@ -58,7 +58,7 @@ final class LoadGenerator: Sendable {
                     lingered = channel.eventLoop.makeSucceededVoidFuture()
                 }
                 return lingered.flatMapThrowing {
-                    let handler = BenchConnectionHandler(
+                    let handler = try BenchConnectionHandler(
                         target: target, workload: workload, deflate: deflate,
                         statistics: bound.value, opened: opened
                     )
