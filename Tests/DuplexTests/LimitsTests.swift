@@ -38,8 +38,9 @@ struct LimitsTests {
 
     @Test func silentClientIsDroppedAtTheDeadline() async throws {
         try await ServerHarness.with(configure: { $0.handshakeTimeout = .milliseconds(300) }) { server, port in
+            // (Not waiting to see the connection counted: with a 300 ms deadline it may be gone
+            // before a loaded machine polls.)
             let client = try await RawWebSocketClient.connect(port: port)
-            try await eventually { server.connectionCount == 1 }
             try await client.waitForClose(timeout: .seconds(2))
             try await eventually { server.connectionCount == 0 }
         }
