@@ -3,6 +3,17 @@ import Testing
 
 @Suite("WebSocketURL", .timeLimit(.minutes(3)))
 struct WebSocketURLTests {
+    @Test("spaces, control and non-ASCII characters anywhere are refused", .timeLimit(.minutes(1)))
+    func refusesCharactersThatCannotBeWritten() {
+        for url in [
+            "ws://127.0.0.1:9/a\r\nX-Injected: yes", "ws://127.0.0.1:9/a b", "ws://127.0.0.1:9/é",
+            "ws://exa\r\nmple.org/", "ws://example.org/\u{7F}", "ws://example.org/\t",
+        ] {
+            #expect(WebSocketURL(url) == nil, "\(url.debugDescription)")
+        }
+        #expect(WebSocketURL("ws://127.0.0.1:9/a%0D%0Ab?x=%C3%A9")?.target == "/a%0D%0Ab?x=%C3%A9")
+    }
+
     @Test func plainURLWithDefaults() throws {
         let url = try #require(WebSocketURL("ws://example.org"))
         #expect(!url.isSecure)
