@@ -49,10 +49,17 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if context.channel.isActive { start(context: context) }
+    }
+
+    /// The TCP connection is up: the handshake deadline starts (it covers TLS and the HTTP
+    /// exchange, not the connect, which has its own timeout) and the request goes out.
+    private func start(context: ChannelHandlerContext) {
+        guard !requestSent else { return }
         let sweeper = DeadlineSweeper.on(context.eventLoop)
         sweeper.arm(self, at: .now() + configuration.handshakeTimeout)
         self.sweeper = sweeper
-        if context.channel.isActive { sendRequest(context: context) }
+        sendRequest(context: context)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -66,7 +73,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        sendRequest(context: context)
+        start(context: context)
         context.fireChannelActive()
     }
 
@@ -117,7 +124,6 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     }
 
     private func sendRequest(context: ChannelHandlerContext) {
-        guard !requestSent else { return }
         requestSent = true
         let request = handshake.request
         let head = HTTPRequestHead(
