@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Duplex",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "DuplexCore", targets: ["DuplexCore"]),
         .library(name: "Duplex", targets: ["Duplex"]),

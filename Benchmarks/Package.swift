@@ -5,7 +5,7 @@ import PackageDescription
 // library never depends on the peers.
 let package = Package(
     name: "DuplexBenchmarks",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "peer-nio", targets: ["PeerNIO"]),
         .executable(name: "peer-hummingbird", targets: ["PeerHummingbird"]),

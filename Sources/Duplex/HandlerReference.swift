@@ -1,30 +1,29 @@
-import NIOConcurrencyHelpers
 import NIOCore
 
-/// A reference to a channel handler that may be set after it is handed out, usable from any thread:
-/// work is run on the handler's event loop. Breaks the cycle between the message sequence's demand
-/// delegate (made first) and the handler (made with the sequence's source).
+/// A connection's channel handler, usable from any thread: code off its event loop runs there
+/// (``onLoop(_:)``, ``flatSubmit(_:)``), code on it may use the handler directly (``ifOnLoop``).
 final class HandlerReference: Sendable {
-    private let eventLoop: any EventLoop
-    private let handler: NIOLockedValueBox<NIOLoopBound<WebSocketChannelHandler>?>
+    private let bound: NIOLoopBound<WebSocketChannelHandler>
 
-    init(eventLoop: any EventLoop) {
-        self.eventLoop = eventLoop
-        self.handler = NIOLockedValueBox(nil)
+    /// The reference to `handler`; make it on the handler's event loop.
+    init(_ handler: WebSocketChannelHandler) {
+        bound = NIOLoopBound(handler, eventLoop: handler.eventLoop)
     }
 
-    /// Sets the handler; call on the event loop.
-    func set(_ handler: WebSocketChannelHandler) {
-        self.handler.withLockedValue { $0 = NIOLoopBound(handler, eventLoop: eventLoop) }
+    /// The handler's event loop.
+    var eventLoop: any EventLoop { bound.eventLoop }
+
+    /// The handler, when called on its event loop; `nil` elsewhere.
+    var ifOnLoop: WebSocketChannelHandler? {
+        bound.eventLoop.inEventLoop ? bound.value : nil
     }
 
     /// Runs `body` with the handler on its event loop (now, if already there).
     func onLoop(_ body: @escaping @Sendable (WebSocketChannelHandler) -> Void) {
-        guard let bound = handler.withLockedValue({ $0 }) else { return }
-        if eventLoop.inEventLoop {
-            body(bound.value)
+        if let handler = ifOnLoop {
+            body(handler)
         } else {
-            eventLoop.execute { body(bound.value) }
+            bound.eventLoop.execute { [bound] in body(bound.value) }
         }
     }
 
@@ -32,10 +31,7 @@ final class HandlerReference: Sendable {
     func flatSubmit<T: Sendable>(
         _ body: @escaping @Sendable (WebSocketChannelHandler) -> EventLoopFuture<T>
     ) -> EventLoopFuture<T> {
-        guard let bound = handler.withLockedValue({ $0 }) else {
-            return eventLoop.makeFailedFuture(WebSocketError.connectionClosed)
-        }
-        if eventLoop.inEventLoop { return body(bound.value) }
-        return eventLoop.flatSubmit { body(bound.value) }
+        if let handler = ifOnLoop { return body(handler) }
+        return bound.eventLoop.flatSubmit { [bound] in body(bound.value) }
     }
 }

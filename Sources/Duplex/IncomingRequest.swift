@@ -20,6 +20,8 @@ struct IncomingRequest: Sendable {
     let respond: @Sendable (Response) -> EventLoopFuture<WebSocket?>
     /// The connection's logger and the server's metrics.
     let telemetry: ConnectionTelemetry?
+    /// The connection's event loop.
+    let eventLoop: any EventLoop
 
     /// The path part of the target.
     var path: String {

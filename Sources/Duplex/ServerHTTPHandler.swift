@@ -133,7 +133,8 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             respond: { response in
                 bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
             },
-            telemetry: configuration.session.telemetry
+            telemetry: configuration.session.telemetry,
+            eventLoop: bound.eventLoop
         )
         if !submit(incoming) {
             writeAndClose(

@@ -35,6 +35,15 @@ public struct SessionConfiguration: Sendable {
     /// made while the channel is unwritable that would take the buffer past this fails the
     /// connection with 1008. Default 64 MiB.
     public var maxQueuedOutboundBytes: Int = 64 << 20
+    /// Whether the connection's task (a server's `decide` and the body it accepts with, or the body
+    /// given to ``WebSocket/connect(to:configuration:eventLoopGroup:_:)``) prefers the channel's
+    /// event loop as its task executor, so that its nonisolated code, ``WebSocket/messages`` and
+    /// ``WebSocket/send(_:)`` run on the thread that owns the socket: a message reaches the task
+    /// and its reply leaves without a thread hop. Code isolated to an actor still runs on that
+    /// actor. Turn it off when the task does long CPU work or blocks, which would hold up every
+    /// connection on the same loop; the task then runs on the global concurrent executor. Default
+    /// `true`.
+    public var runsTaskOnEventLoop = true
     /// Where a server connection logs and counts (set by the server for each connection).
     var telemetry: ConnectionTelemetry?
 

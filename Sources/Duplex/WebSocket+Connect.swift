@@ -31,7 +31,10 @@ extension WebSocket {
         let parsed = try WebSocketURL(validating: url)
         try configuration.session.validate()
         let webSocket = try await open(parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
-        return try await webSocket.run(body)
+        let executor = configuration.session.runsTaskOnEventLoop ? webSocket.taskExecutor : nil
+        return try await withTaskExecutorPreference(executor) {
+            try await webSocket.run(body)
+        }
     }
 
     /// Connects and completes the handshake.

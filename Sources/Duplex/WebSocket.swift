@@ -58,7 +58,12 @@ public final class WebSocket: Sendable {
     /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
     /// whichever side started it (a send still waiting for its turn then fails the same way).
     public func send(_ message: WebSocketMessage) async throws {
-        try await handler.flatSubmit { $0.sendWhenWritable(message) }.get()
+        // On the channel's event loop (the connection's task prefers it by default) a writable
+        // channel takes the message at once: no suspension, no hop.
+        if let onLoop = handler.ifOnLoop, try onLoop.sendFromTask(message) { return }
+        try await withUnsafeThrowingContinuation { written in
+            handler.onLoop { $0.sendWhenWritable(message, written: written) }
+        }
     }
 
     /// Sends a text message.
@@ -161,14 +166,17 @@ extension WebSocket {
             )
             return (handler, nil)
         }
-        let reference = HandlerReference(eventLoop: channel.eventLoop)
-        let demand = InboundDemand(handler: reference, maxBufferedBytes: session.maxBufferedInboundBytes)
-        let (messages, source) = WebSocketMessages.make(session: session, demand: demand)
+        let queue = InboundQueue(
+            lowWatermark: session.inboundLowWatermark, highWatermark: session.inboundHighWatermark,
+            maxBufferedBytes: session.maxBufferedInboundBytes
+        )
         let handler = WebSocketChannelHandler(
-            connection: connection, session: session, consumer: .stream(source, demand),
+            connection: connection, session: session, consumer: .stream(queue),
             closeStatus: closeStatus, eventLoop: channel.eventLoop
         )
-        reference.set(handler)
+        let reference = HandlerReference(handler)
+        queue.attach(reference)
+        let messages = WebSocketMessages(reader: MessageReader(queue: queue, logger: session.telemetry?.logger))
         let webSocket = WebSocket(
             messages: messages, subprotocol: subprotocol, extensions: extensions,
             channel: channel, handler: reference, closeStatus: closeStatus

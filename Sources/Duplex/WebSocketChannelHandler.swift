@@ -14,8 +14,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Who receives the connection's messages.
     enum Consumer {
-        /// The async ``WebSocket/messages`` sequence, and the consumer's progress through it.
-        case stream(WebSocketMessages.Source, InboundDemand)
+        /// The async ``WebSocket/messages`` sequence.
+        case stream(InboundQueue)
         /// A handler called on the event loop.
         case handler(any WebSocketEventHandler)
     }
@@ -30,6 +30,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private var inReadBurst = false
     private var needsFlush = false
+    /// Whether a loop task is scheduled to flush what tasks sent (``flushTaskWrites()``).
+    private var taskFlushScheduled = false
     private var readPaused = false
     private var readPending = false
     private var ignoresBackpressure = false
@@ -156,11 +158,16 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Queues a message; the write is flushed now unless a read burst is in progress.
     func send(_ message: WebSocketMessage) throws(UsageError) {
+        try encode(message)
+        messageQueued()
+    }
+
+    /// Queues `message`'s frames in the connection.
+    private func encode(_ message: WebSocketMessage) throws(UsageError) {
         switch message {
         case .text(let text): try connection.send(text: text)
         case .binary(let bytes): try connection.send(.binary, payload: bytes)
         }
-        messageQueued()
     }
 
     /// Queues a message published to a topic: `frame` when it was encoded once for many
@@ -207,44 +214,75 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// An async send waiting for its turn.
     private struct QueuedSend {
         let message: WebSocketMessage
-        let written: EventLoopPromise<Void>
+        let written: UnsafeContinuation<Void, any Error>
     }
 
-    /// Writes a message for an async sender, or queues it behind earlier ones while the channel is
-    /// not writable; the future completes once it is written. Fails with
-    /// ``WebSocketError/connectionClosed`` once the connection is closing or closed.
-    func sendWhenWritable(_ message: WebSocketMessage) -> EventLoopFuture<Void> {
+    /// Writes a message for a task when the channel is writable and no earlier send waits: returns
+    /// `true` then, `false` when the task must wait its turn (``sendWhenWritable(_:written:)``).
+    /// The write is flushed when the task waits for a message (``flushTaskWrites()``), at the end of
+    /// the read burst, or on the next loop turn, whichever comes first: the replies to one burst of
+    /// messages leave in one write. Throws ``WebSocketError/connectionClosed`` once the connection
+    /// is closing or closed.
+    func sendFromTask(_ message: WebSocketMessage) throws -> Bool {
         guard let context, context.channel.isActive, connection.state == .open else {
-            return eventLoop.makeFailedFuture(WebSocketError.connectionClosed)
+            throw WebSocketError.connectionClosed
         }
-        guard queuedSends.isEmpty, context.channel.isWritable else {
-            let written = eventLoop.makePromise(of: Void.self)
-            queuedSends.append(QueuedSend(message: message, written: written))
-            return written.futureResult
-        }
+        guard queuedSends.isEmpty, context.channel.isWritable else { return false }
+        try queueForTask(message)
+        return true
+    }
+
+    /// Writes a message for a task as ``sendFromTask(_:)`` does, or queues it behind earlier ones
+    /// while the channel is not writable; `written` is resumed once it is written, or with
+    /// ``WebSocketError/connectionClosed`` once the connection is closing or closed.
+    func sendWhenWritable(_ message: WebSocketMessage, written: UnsafeContinuation<Void, any Error>) {
         do {
-            try send(message)
+            if try sendFromTask(message) {
+                written.resume()
+            } else {
+                queuedSends.append(QueuedSend(message: message, written: written))
+            }
         } catch {
-            return eventLoop.makeFailedFuture(Self.sendError(error))
+            written.resume(throwing: error)
         }
-        return eventLoop.makeSucceededVoidFuture()
+    }
+
+    /// Queues a task's message in the connection and writes it, flushing later.
+    private func queueForTask(_ message: WebSocketMessage) throws {
+        do {
+            try encode(message)
+        } catch {
+            throw Self.sendError(error)
+        }
+        traffic.messagesSent += 1
+        writeOutbound()
+        guard needsFlush, !inReadBurst, !taskFlushScheduled, let context else { return }
+        taskFlushScheduled = true
+        context.eventLoop.assumeIsolated().execute { self.flushTaskWrites() }
+    }
+
+    /// Flushes what tasks wrote; called before a task waits for a message, and on the loop turn
+    /// after a task's write.
+    func flushTaskWrites() {
+        taskFlushScheduled = false
+        if !inReadBurst { flushIfNeeded() }
     }
 
     /// Writes queued sends, oldest first, while the channel stays writable.
     private func writeQueuedSends(context: ChannelHandlerContext) {
         while context.channel.isWritable, let next = queuedSends.popFirst() {
             do {
-                try send(next.message)
-                next.written.succeed()
+                try queueForTask(next.message)
+                next.written.resume()
             } catch {
-                next.written.fail(Self.sendError(error))
+                next.written.resume(throwing: error)
             }
         }
     }
 
     /// Fails every queued send: the connection is closing or closed.
     private func failQueuedSends() {
-        while let next = queuedSends.popFirst() { next.written.fail(WebSocketError.connectionClosed) }
+        while let next = queuedSends.popFirst() { next.written.resume(throwing: WebSocketError.connectionClosed) }
     }
 
     /// The error an async send gets: a closing or closed connection is one error, whichever side
@@ -313,12 +351,6 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         readIfPending()
     }
 
-    /// The consumer took the buffered bytes down to ``SessionConfiguration/maxBufferedInboundBytes``:
-    /// resume reading, unless too many messages still wait.
-    func inboundBytesDrained() {
-        readIfPending()
-    }
-
     /// The consumer stopped listening: deliver nothing more, and keep reading so that the close
     /// handshake and pings still work.
     func consumerTerminated() {
@@ -343,10 +375,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Whether reading from the socket may go on: the consumer is not behind by more messages than
     /// the high watermark nor by more bytes than the byte bound (or backpressure is off).
     private var mayRead: Bool {
-        if ignoresBackpressure { return true }
-        if readPaused { return false }
-        if case .stream(_, let demand) = consumer { return !demand.exceedsByteBound }
-        return true
+        ignoresBackpressure || !readPaused
     }
 
     private func readIfPending() {
@@ -377,7 +406,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             case .close:
                 protocolEnded()
             case .protocolError:
-                if case .stream(_, let demand) = consumer, !demand.hasHandled(delivered) {
+                if case .stream(let queue) = consumer, !queue.hasHandled(delivered) {
                     deadlines.deferredFailure = .now() + session.closeTimeout
                     return
                 }
@@ -431,10 +460,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func deliver(_ message: WebSocketMessage) {
         traffic.messagesReceived += 1
         switch consumer {
-        case .stream(let source, let demand):
+        case .stream(let queue):
             delivered += 1
-            demand.delivered(bytes: message.byteCount)
-            if case .stopProducing = source.yield(message) { readPaused = true }
+            if !queue.deliver(message) { readPaused = true }
         case .handler(let handler):
             handler.onMessage(message, sender: WebSocketLoopSender(handler: self))
         case nil:
@@ -443,8 +471,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func finishStream() {
-        if case .stream(let source, _) = consumer {
-            source.finish()
+        if case .stream(let queue) = consumer {
+            queue.finish()
             consumer = nil
         }
     }
@@ -581,8 +609,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         failQueuedSends()
         switch consumer {
-        case .stream(let source, _):
-            source.finish()
+        case .stream(let queue):
+            queue.finish()
         case .handler(let handler):
             handler.onClose(status)
         case nil:

@@ -199,7 +199,8 @@ public final class WebSocketServer: Sendable {
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
                 for await incoming in requests {
-                    group.addTask {
+                    let executor = configuration.session.runsTaskOnEventLoop ? incoming.taskExecutor : nil
+                    group.addTask(executorPreference: executor) {
                         await self.answer(incoming, handles: handles, decide: decide)
                     }
                 }

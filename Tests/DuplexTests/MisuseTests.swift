@@ -69,7 +69,7 @@ struct MisuseTests {
         }) { _, port in
             try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
                 async let first = ws.receive()
-                try await eventually("the first reader waits") { ws.messages.reader.hasWaitingReader }
+                try await eventually("the first reader waits") { ws.messages.reader.queue.hasWaitingReader }
                 #expect(await ws.receive() == nil)
                 release.withLockedValue { $0 = true }
                 #expect(await first == .text("for the first reader"))

@@ -212,24 +212,11 @@ extension DeadlineSweeper: NIOScheduledCallbackHandler {
 }
 
 extension DeadlineSweeper {
-    /// A sweeper, weakly held: it lives as long as a connection or its callback holds it.
-    private struct Entry: Sendable {
-        weak var sweeper: DeadlineSweeper?
-    }
-
-    private static let registry = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+    private static let registry = PerLoopRegistry { DeadlineSweeper(eventLoop: $0) }
 
     /// The sweeper of `loop`, made on first use; called when a connection is set up, the only
     /// place a lock is taken.
     static func on(_ loop: any EventLoop) -> DeadlineSweeper {
-        registry.withLockedValue { sweepers in
-            let key = ObjectIdentifier(loop)
-            // A live sweeper holds its loop, so the identifier cannot belong to another loop.
-            if let sweeper = sweepers[key]?.sweeper { return sweeper }
-            sweepers = sweepers.filter { $0.value.sweeper != nil }
-            let sweeper = DeadlineSweeper(eventLoop: loop)
-            sweepers[key] = Entry(sweeper: sweeper)
-            return sweeper
-        }
+        registry.object(for: loop)
     }
 }

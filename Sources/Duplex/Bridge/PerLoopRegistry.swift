@@ -1,0 +1,32 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// One object per event loop, made on first use and weakly held: it lives as long as something on
+/// the loop holds it. Used for the loop-wide ``DeadlineSweeper`` and ``EventLoopTaskExecutor``.
+final class PerLoopRegistry<Object: AnyObject & Sendable>: Sendable {
+    private struct Entry: Sendable {
+        weak var object: Object?
+    }
+
+    private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+    private let make: @Sendable (any EventLoop) -> Object
+
+    /// A registry whose objects `make` creates.
+    init(make: @escaping @Sendable (any EventLoop) -> Object) {
+        self.make = make
+    }
+
+    /// The object of `loop`, made on first use; takes a lock, so call it when a connection is set
+    /// up, not per message.
+    func object(for loop: any EventLoop) -> Object {
+        entries.withLockedValue { entries in
+            let key = ObjectIdentifier(loop)
+            // A live object holds its loop, so the identifier cannot belong to another loop.
+            if let object = entries[key]?.object { return object }
+            entries = entries.filter { $0.value.object != nil }
+            let object = make(loop)
+            entries[key] = Entry(object: object)
+            return object
+        }
+    }
+}
