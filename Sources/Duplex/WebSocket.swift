@@ -19,6 +19,7 @@ public final class WebSocket: Sendable {
     /// The channel the connection runs on.
     let channel: any Channel
     let handler: HandlerReference
+    private let offLoopSends: OffLoopSends
     private let closeStatusBox: NIOLockedValueBox<CloseStatus?>
 
     init(
@@ -27,6 +28,7 @@ public final class WebSocket: Sendable {
         extensions: [any NegotiatedExtension],
         channel: any Channel,
         handler: HandlerReference,
+        offLoopSends: OffLoopSends,
         closeStatus: NIOLockedValueBox<CloseStatus?>
     ) {
         self.messages = messages
@@ -35,6 +37,7 @@ public final class WebSocket: Sendable {
         self.remoteAddress = channel.remoteAddress
         self.channel = channel
         self.handler = handler
+        self.offLoopSends = offLoopSends
         self.closeStatusBox = closeStatus
     }
 
@@ -51,18 +54,37 @@ public final class WebSocket: Sendable {
         await messages.reader.next()
     }
 
-    /// Sends a message. Returns once the message is written to the connection; suspends while the
-    /// peer is not reading. Sends from several tasks at once each go out whole, in the order they
-    /// reached the connection, each waiting its turn while the channel is not writable.
+    /// Sends a message, suspending while the peer is not keeping up.
+    ///
+    /// From a task on the connection's event loop (the connection's own task, by default: see
+    /// ``SessionConfiguration/runsTaskOnEventLoop``) it returns once the message is written to the
+    /// channel, without suspending while the channel is writable; the writes are flushed together
+    /// when the task waits for its next message or at the end of the loop turn. From any other task
+    /// (another connection's, an actor's) the message is queued for the loop and `send` returns at
+    /// once while at most 64 KiB wait there, else once the loop took the queue
+    /// below that. Sends from several tasks at once each go out whole, and one task's messages go
+    /// out in the order it sent them.
     ///
     /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
-    /// whichever side started it (a send still waiting for its turn then fails the same way).
+    /// whichever side started it (a send still waiting for its turn then fails the same way; a
+    /// message still queued for the loop when the connection closes is dropped).
     public func send(_ message: WebSocketMessage) async throws {
         // On the channel's event loop (the connection's task prefers it by default) a writable
         // channel takes the message at once: no suspension, no hop.
-        if let onLoop = handler.ifOnLoop, try onLoop.sendFromTask(message) { return }
-        try await withUnsafeThrowingContinuation { written in
-            handler.onLoop { $0.sendWhenWritable(message, written: written) }
+        if let onLoop = handler.ifOnLoop {
+            if try onLoop.sendFromTask(message) { return }
+            try await withUnsafeThrowingContinuation { written in onLoop.sendWhenWritable(message, written: written) }
+            return
+        }
+        // Off the loop the message is queued for it, and the sender goes on (or waits, past the bound).
+        switch offLoopSends.enqueue(message) {
+        case .closed:
+            throw WebSocketError.connectionClosed
+        case .queued(let scheduleDrain):
+            if scheduleDrain { handler.onLoop { $0.drainOffLoopSends() } }
+        case .full(let scheduleDrain):
+            if scheduleDrain { handler.onLoop { $0.drainOffLoopSends() } }
+            try await offLoopSends.waitForRoom()
         }
     }
 
@@ -138,6 +160,10 @@ public final class WebSocket: Sendable {
 }
 
 extension WebSocket {
+    /// Bytes that messages sent from tasks off the connection's event loop may occupy on their way to
+    /// it before ``send(_:)`` waits: 64 KiB, the channel's default write buffer bound.
+    static let offLoopSendBound = 64 << 10
+
     /// Makes the channel handler for a connection whose handshake just completed, and the
     /// ``WebSocket`` the application uses (`nil` for a loop-bound `eventHandler`). Call on the
     /// channel's event loop, then add the handler to the pipeline.
@@ -170,8 +196,9 @@ extension WebSocket {
             lowWatermark: session.inboundLowWatermark, highWatermark: session.inboundHighWatermark,
             maxBufferedBytes: session.maxBufferedInboundBytes
         )
+        let offLoopSends = OffLoopSends(bound: Self.offLoopSendBound)
         let handler = WebSocketChannelHandler(
-            connection: connection, session: session, consumer: .stream(queue),
+            connection: connection, session: session, consumer: .stream(queue), offLoopSends: offLoopSends,
             closeStatus: closeStatus, eventLoop: channel.eventLoop
         )
         let reference = HandlerReference(handler)
@@ -179,7 +206,7 @@ extension WebSocket {
         let messages = WebSocketMessages(reader: MessageReader(queue: queue, logger: session.telemetry?.logger))
         let webSocket = WebSocket(
             messages: messages, subprotocol: subprotocol, extensions: extensions,
-            channel: channel, handler: reference, closeStatus: closeStatus
+            channel: channel, handler: reference, offLoopSends: offLoopSends, closeStatus: closeStatus
         )
         return (handler, webSocket)
     }

@@ -37,6 +37,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var ignoresBackpressure = false
     /// Async sends waiting for the channel to become writable, in the order they arrived.
     private var queuedSends = CircularBuffer<QueuedSend>()
+    /// What tasks off the event loop sent, for the async consumer (``drainOffLoopSends()``).
+    let offLoopSends: OffLoopSends?
     private var localFailure: CloseStatus?
     private var transportClosing = false
     /// While the HTTP handlers are still being removed, bytes stay queued in the connection (an
@@ -67,12 +69,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         connection: WebSocketConnection,
         session: SessionConfiguration,
         consumer: Consumer,
+        offLoopSends: OffLoopSends? = nil,
         closeStatus: NIOLockedValueBox<CloseStatus?>,
         eventLoop: any EventLoop
     ) {
         self.connection = connection
         self.session = session
         self.consumer = consumer
+        self.offLoopSends = offLoopSends
         self.closeStatusBox = closeStatus
         self.eventLoop = eventLoop
         self.sweeper = DeadlineSweeper.on(eventLoop)
@@ -142,6 +146,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         if context.channel.isWritable {
             answerUnansweredPing()
             writeQueuedSends(context: context)
+            drainOffLoopSends()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -227,9 +232,25 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let context, context.channel.isActive, connection.state == .open else {
             throw WebSocketError.connectionClosed
         }
+        if let offLoopSends, !offLoopSends.isEmpty {
+            // What this task sent from an actor, say, goes first.
+            drainOffLoopSends()
+            guard offLoopSends.isEmpty else { return false }
+        }
         guard queuedSends.isEmpty, context.channel.isWritable else { return false }
         try queueForTask(message)
         return true
+    }
+
+    /// Writes what tasks off the loop queued, oldest first, while the channel is writable and no
+    /// send on the loop waits for its turn.
+    func drainOffLoopSends() {
+        guard let offLoopSends, let context else { return }
+        offLoopSends.beginDrain()
+        while queuedSends.isEmpty, context.channel.isWritable, let message = offLoopSends.popFirst() {
+            // Fails only once the connection is closing, and then `offLoopSends` is closed too.
+            try? queueForTask(message)
+        }
     }
 
     /// Writes a message for a task as ``sendFromTask(_:)`` does, or queues it behind earlier ones
@@ -280,9 +301,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    private func writeQueuedSendsIfWritable() {
+        if let context { writeQueuedSends(context: context) }
+    }
+
     /// Fails every queued send: the connection is closing or closed.
     private func failQueuedSends() {
         while let next = queuedSends.popFirst() { next.written.resume(throwing: WebSocketError.connectionClosed) }
+        offLoopSends?.close()
     }
 
     /// The error an async send gets: a closing or closed connection is one error, whichever side
@@ -301,6 +327,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// the socket is read regardless of the consumer's demand, so that the peer's close is seen.
     func initiateClose(code: CloseCode, reason: String) throws(UsageError) {
         guard connection.state == .open else { return }
+        // Messages sent before the close go out before it.
+        writeQueuedSendsIfWritable()
+        drainOffLoopSends()
         try connection.close(code: code, reason: reason)
         failQueuedSends()
         stopBackpressure()

@@ -1,0 +1,103 @@
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// Messages that tasks off the connection's event loop sent, on their way to the loop: a sender
+/// queues its message and goes on at once, without waiting for a round trip to the loop, while
+/// fewer than ``bound`` bytes wait; past that it waits until the loop has taken the queue below the
+/// bound. The loop drains the queue in one task per batch, in order, while the channel is writable.
+///
+/// A send on the loop first drains what waits here, so that one task's messages keep their order
+/// when it moves between the loop and an actor.
+final class OffLoopSends: @unchecked Sendable {
+    /// What ``enqueue(_:)`` did.
+    enum Enqueued {
+        /// The message waits; the sender goes on. `scheduleDrain`: the caller must schedule a drain.
+        case queued(scheduleDrain: Bool)
+        /// The message waits, and the sender must wait (``waitForRoom(_:)``) before it goes on.
+        case full(scheduleDrain: Bool)
+        /// The connection is closing or closed: the message was not queued.
+        case closed
+    }
+
+    /// Bytes that may wait before senders wait too.
+    let bound: Int
+    private let lock = NIOLock()
+    // Under `lock`.
+    private var messages = CircularBuffer<WebSocketMessage>(initialCapacity: 4)
+    private var queuedBytes = 0
+    private var drainScheduled = false
+    private var closed = false
+    private var waiters = CircularBuffer<UnsafeContinuation<Void, any Error>>()
+
+    init(bound: Int) {
+        self.bound = bound
+    }
+
+    /// Queues a message from a sender off the loop.
+    func enqueue(_ message: WebSocketMessage) -> Enqueued {
+        lock.withLock {
+            guard !closed else { return .closed }
+            messages.append(message)
+            queuedBytes += message.byteCount
+            let scheduleDrain = !drainScheduled
+            drainScheduled = true
+            return queuedBytes > bound ? .full(scheduleDrain: scheduleDrain) : .queued(scheduleDrain: scheduleDrain)
+        }
+    }
+
+    /// Waits until the queue is back within the bound; throws ``WebSocketError/connectionClosed``
+    /// when the connection closes first.
+    func waitForRoom() async throws {
+        try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
+            let ready: Bool? = lock.withLock {
+                if closed { return nil }
+                if queuedBytes <= bound { return true }
+                waiters.append(continuation)
+                return false
+            }
+            switch ready {
+            case nil: continuation.resume(throwing: WebSocketError.connectionClosed)
+            case true?: continuation.resume()
+            case false?: break
+            }
+        }
+    }
+
+    /// Whether messages wait. On the loop.
+    var isEmpty: Bool {
+        lock.withLock { messages.isEmpty }
+    }
+
+    /// Starts a drain: a sender that queues from now on schedules the next one. On the loop.
+    func beginDrain() {
+        lock.withLock { drainScheduled = false }
+    }
+
+    /// Takes the oldest message, if any; senders waiting for room go on once the queue is within
+    /// the bound. On the loop.
+    func popFirst() -> WebSocketMessage? {
+        let (message, released) = lock.withLock {
+            () -> (WebSocketMessage?, CircularBuffer<UnsafeContinuation<Void, any Error>>?) in
+            guard let message = messages.popFirst() else { return (nil, nil) }
+            queuedBytes -= message.byteCount
+            guard queuedBytes <= bound, !waiters.isEmpty else { return (message, nil) }
+            defer { waiters.removeAll() }
+            return (message, waiters)
+        }
+        released?.forEach { $0.resume() }
+        return message
+    }
+
+    /// The connection is closing or closed: what waits is dropped, waiting senders and later ones
+    /// get ``WebSocketError/connectionClosed``.
+    func close() {
+        let released = lock.withLock { () -> CircularBuffer<UnsafeContinuation<Void, any Error>> in
+            closed = true
+            messages.removeAll()
+            queuedBytes = 0
+            defer { waiters.removeAll() }
+            return waiters
+        }
+        for waiter in released { waiter.resume(throwing: WebSocketError.connectionClosed) }
+    }
+}
