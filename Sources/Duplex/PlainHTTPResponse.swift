@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// ```swift
 /// configuration.httpHandler = { request in
-///     guard request.target == "/logo.png" else { return try PlainHTTPResponse(status: .notFound, text: "not found\n") }
+///     guard request.target == "/logo.png" else { return .text("not found\n", status: .notFound) }
 ///     return try PlainHTTPResponse(contentType: "image/png", body: ByteBuffer(bytes: try await loadLogo()))
 /// }
 /// ```
@@ -30,22 +30,23 @@ public struct PlainHTTPResponse: Sendable {
         headers: HeaderFields = HeaderFields(),
         body: ByteBuffer
     ) throws(HTTPFieldError) {
-        self.status = status
-        self.headers = headers
-        self.body = body
+        self.init(status: status, headers: headers, body: body)
         if let contentType { try self.headers.replaceOrAdd(name: "Content-Type", value: contentType) }
     }
 
-    /// Creates a response whose body is `text` in UTF-8, typed `contentType` (by default
-    /// `text/plain; charset=utf-8`; `nil`: no `Content-Type` field). Throws ``HTTPFieldError``
-    /// (field `header Content-Type`) when `contentType` is not a valid field value.
-    public init(
-        status: HTTPStatus = .ok,
-        contentType: String? = "text/plain; charset=utf-8",
-        headers: HeaderFields = HeaderFields(),
-        text: String
-    ) throws(HTTPFieldError) {
-        try self.init(status: status, contentType: contentType, headers: headers, body: ByteBuffer(string: text))
+    /// A plain-text response: `text` in UTF-8, typed `text/plain; charset=utf-8`. For text of
+    /// another type (HTML, JSON), pass `ByteBuffer(string:)` to ``init(status:contentType:headers:body:)``.
+    public static func text(_ text: String, status: HTTPStatus = .ok, headers: HeaderFields = HeaderFields()) -> PlainHTTPResponse {
+        var response = PlainHTTPResponse(status: status, headers: headers, body: ByteBuffer(string: text))
+        response.headers.replaceOrAdd(uncheckedName: "Content-Type", value: "text/plain; charset=utf-8")
+        return response
+    }
+
+    /// A response with the given parts, as they are.
+    private init(status: HTTPStatus, headers: HeaderFields, body: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.body = body
     }
 
     /// The response as HTTP/1.1 bytes, closing the connection after it.

@@ -23,7 +23,7 @@ struct DemoPages: Sendable {
                 body: ByteBuffer(bytes: try Data(contentsOf: url)))
         }
         self.pages = pages
-        notFound = try PlainHTTPResponse(status: .notFound, text: "Not Found\n")
+        notFound = PlainHTTPResponse.text("Not Found\n", status: .notFound)
     }
 
     /// The page for a GET of `request`'s path, or 404.

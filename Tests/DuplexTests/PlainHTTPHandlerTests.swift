@@ -29,7 +29,7 @@ struct PlainHTTPHandlerTests {
                 startedSink.yield(MultiThreadedEventLoopGroup.currentEventLoop == nil ? request.target : "on a loop")
                 var released = release.makeAsyncIterator()
                 let word = await released.next() ?? "never"
-                return try PlainHTTPResponse(text: "answer \(word)")
+                return PlainHTTPResponse.text("answer \(word)")
             }
         }) { _, port in
             async let answer = RawTCP.exchange(port: port, sending: get("/slow"))
@@ -71,7 +71,7 @@ struct PlainHTTPHandlerTests {
     @Test("an invalid content type throws HTTPFieldError naming the field")
     func invalidContentTypeThrows() {
         #expect(throws: HTTPFieldError(field: "header Content-Type", rule: .controlCharacter)) {
-            try PlainHTTPResponse(contentType: "text/html\r\nX-Injected: 1", text: "")
+            try PlainHTTPResponse(contentType: "text/html\r\nX-Injected: 1", body: ByteBuffer())
         }
     }
 
@@ -84,7 +84,7 @@ struct PlainHTTPHandlerTests {
             configuration.httpHandler = { request in
                 await Task.yield()
                 if request.target == "/bad" { throw Unavailable() }
-                return try PlainHTTPResponse(text: "fine")
+                return PlainHTTPResponse.text("fine")
             }
         }) { _, port in
             let (badHead, badBody) = split(try await RawTCP.exchange(port: port, sending: get("/bad")))
@@ -113,7 +113,7 @@ struct PlainHTTPHandlerTests {
                     await released.next()
                     finishedSink.yield(request.target)
                 }
-                return try PlainHTTPResponse(text: "late or not")
+                return PlainHTTPResponse.text("late or not")
             }
         }) { _, port in
             // The client closes after 200 ms, before the blocked handler answers.
@@ -145,7 +145,7 @@ struct PlainHTTPHandlerTests {
                     cancelledSink.yield(Task.isCancelled)
                     throw error
                 }
-                return try PlainHTTPResponse(text: "too late")
+                return PlainHTTPResponse.text("too late")
             }
         }) { _, port in
             let answer = try await RawTCP.exchange(port: port, sending: get("/forever"), timeout: .seconds(30))

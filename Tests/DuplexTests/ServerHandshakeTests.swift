@@ -122,7 +122,7 @@ struct ServerHandshakeTests {
     @Test func plainHTTPHandlerServesPages() async throws {
         let response = try await answer(to: "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n") {
             $0.httpHandler = { request in
-                try PlainHTTPResponse(text: "page \(request.target)")
+                PlainHTTPResponse.text("page \(request.target)")
             }
         }
         #expect(statusCode(response) == 200)
