@@ -140,15 +140,21 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
 
     /// Runs `httpHandler` in a task of its own and writes its response, on the loop, when it
     /// returns. Meanwhile the connection is not read (it is answered and closed after this
-    /// request); when it closes first (the handshake timeout, shutdown, a write failing), the
-    /// task is cancelled and its response dropped.
+    /// request) and the end of its input does not close it; when it closes first (the handshake
+    /// timeout, shutdown, an error), the task is cancelled and its response dropped.
     private func answerPlainRequest(
         _ request: HandshakeRequest,
         with httpHandler: @escaping @Sendable (HandshakeRequest) async throws -> PlainHTTPResponse,
         context: ChannelHandlerContext
     ) {
-        // Turning reads off cannot fail on a socket channel; elsewhere, later bytes are ignored.
-        try? context.channel.syncOptions?.setOption(.autoRead, value: false)
+        // The answer comes later: read no more, and let a client that shut down its output after
+        // the request (as `nc -N` does) still get it: NIO reads up to the end of the input once
+        // the peer closed it, whatever `autoRead` says, and without half-closure it would close the
+        // connection there. Both options are a socket channel's; elsewhere later bytes are ignored.
+        if let options = context.channel.syncOptions {
+            try? options.setOption(.autoRead, value: false)
+            try? options.setOption(.allowRemoteHalfClosure, value: true)
+        }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let logger = self.logger
         plainRequestTask = Task {

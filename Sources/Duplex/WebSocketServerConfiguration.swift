@@ -36,7 +36,8 @@ public struct WebSocketServerConfiguration: Sendable {
     ///
     /// It runs in a task of its own, off the event loop, so it may await (read a file, ask a
     /// database); the response is written on the connection's loop, which then closes the
-    /// connection (one request per connection). Meanwhile the connection is not read. It must
+    /// connection (one request per connection). Meanwhile the connection is not read, and a
+    /// client that shut down its output after the request still gets the answer. It must
     /// answer within ``handshakeTimeout``: past it, or when the server shuts down, the connection
     /// is closed and the task cancelled, its response dropped. When it throws (for instance the
     /// ``HTTPFieldError`` of an invalid header it tried to add), the request is answered 500, the

@@ -45,6 +45,29 @@ struct PlainHTTPHandlerTests {
         }
     }
 
+    @Test("the connection is not read while the handler runs: a client that closed its output still gets the answer")
+    func connectionIsNotReadMeanwhile() async throws {
+        let (started, startedSink) = AsyncStream.makeStream(of: String.self)
+        let (release, releaseSink) = AsyncStream.makeStream(of: Void.self)
+        try await ServerHarness.with(configure: { configuration in
+            configuration.httpHandler = { request in
+                startedSink.yield(request.target)
+                var released = release.makeAsyncIterator()
+                await released.next()
+                return PlainHTTPResponse.text("answered")
+            }
+        }) { _, port in
+            // Read, the end of the input would close the connection (no half-closure) before the answer.
+            async let answer = RawTCP.exchange(port: port, sending: get("/half"), closingOutput: true)
+            var handlers = started.makeAsyncIterator()
+            #expect(await handlers.next() == "/half")
+            releaseSink.yield()
+            let (head, body) = split(try await answer)
+            #expect(statusCode(head) == 200)
+            #expect(body == Array("answered".utf8))
+        }
+    }
+
     @Test("a body of bytes arrives exactly, with its content type, status and a correct Content-Length")
     func binaryBodyArrivesExactly() async throws {
         let bytes = (0...255).map(UInt8.init) + Array("\r\n\r\n".utf8) + [0]
