@@ -7,20 +7,33 @@ extension HandshakeResponse {
         self.init(uncheckedStatus: status.code, reason: status.reason, headers: headers, body: body)
     }
 
-    /// The response as HTTP/1.1 bytes. A response other than 101 gets `Content-Length` and
-    /// `Connection: close` (the server closes the connection after any refusal). Every value was
-    /// validated when the response and its fields were made (``HTTPFieldError``).
+    /// The response as HTTP/1.1 bytes. A response other than 101 gets `Content-Type: text/plain`
+    /// when it has a body and no type, and the fields of ``closingWireBytes(body:allocator:)``.
+    /// Every value was validated when the response and its fields were made (``HTTPFieldError``).
     func wireBytes(allocator: ByteBufferAllocator) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: 256 + body.utf8.count)
-        var response = self
-        if status != 101 {
-            if !headers.contains(name: "Content-Type"), !body.isEmpty {
-                response.headers.add(uncheckedName: "Content-Type", value: "text/plain; charset=utf-8")
-            }
-            response.headers.replaceOrAdd(uncheckedName: "Content-Length", value: String(body.utf8.count))
-            response.headers.replaceOrAdd(uncheckedName: "Connection", value: "close")
+        guard status != 101 else {
+            var buffer = allocator.buffer(capacity: 256)
+            write(to: &buffer)
+            return buffer
         }
-        response.write(to: &buffer)
+        var head = self
+        if !headers.contains(name: "Content-Type"), !body.isEmpty {
+            head.headers.add(uncheckedName: "Content-Type", value: "text/plain; charset=utf-8")
+        }
+        return head.closingWireBytes(body: body.utf8, allocator: allocator)
+    }
+
+    /// This response's head followed by `body` (in place of ``body``), with `Content-Length` and
+    /// `Connection: close` replacing any the head has: the server closes the connection after
+    /// any response but a 101.
+    func closingWireBytes(body: some Collection<UInt8>, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var head = self
+        head.body = ""
+        head.headers.replaceOrAdd(uncheckedName: "Content-Length", value: String(body.count))
+        head.headers.replaceOrAdd(uncheckedName: "Connection", value: "close")
+        var buffer = allocator.buffer(capacity: 256 + body.count)
+        head.write(to: &buffer)
+        buffer.writeBytes(body)
         return buffer
     }
 }

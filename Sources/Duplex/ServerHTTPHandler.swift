@@ -26,6 +26,8 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     private let isOverCapacity: Bool
     private var state = State.awaitingHead
     private var context: ChannelHandlerContext?
+    /// The ``WebSocketServerConfiguration/httpHandler`` answering this connection's request.
+    private var plainRequestTask: Task<Void, Never>?
     /// Holds the handshake deadline.
     private var sweeper: DeadlineSweeper?
     /// Managed by ``sweeper``.
@@ -57,6 +59,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
 
     func handlerRemoved(context: ChannelHandlerContext) {
         sweeper?.disarm(self)
+        plainRequestTask?.cancel()
         self.context = nil
     }
 
@@ -117,19 +120,13 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         if let httpHandler = configuration.httpHandler,
             !request.headers.containsToken("websocket", name: "Upgrade")
         {
-            do {
-                writeAndClose(try httpHandler(request), context: context)
-            } catch {
-                logger.applicationFailed(error, answering: "a plain HTTP request")
-                writeAndClose(
-                    HandshakeResponse(status: .internalServerError, body: "internal server error\n"), context: context)
-            }
+            answerPlainRequest(request, with: httpHandler, context: context)
             return
         }
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let incoming = IncomingRequest(
             request: request,
-            validation: ServerHandshake.validate(request),
+            validation: ServerHandshake.validate(request, remoteAddress: context.channel.remoteAddress),
             respond: { response in
                 bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
             },
@@ -140,6 +137,46 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             writeAndClose(
                 HandshakeResponse(status: .serviceUnavailable, body: "server shutting down\n"), context: context)
         }
+    }
+
+    /// Runs `httpHandler` in a task of its own and writes its response, on the loop, when it
+    /// returns. Meanwhile the connection is not read (it is answered and closed after this
+    /// request) and the end of its input does not close it; when it closes first (the handshake
+    /// timeout, shutdown, an error), the task is cancelled and its response dropped.
+    private func answerPlainRequest(
+        _ request: HandshakeRequest,
+        with httpHandler: @escaping @Sendable (HandshakeRequest) async throws -> PlainHTTPResponse,
+        context: ChannelHandlerContext
+    ) {
+        // The answer comes later: read no more, and let a client that shut down its output after
+        // the request (as `nc -N` does) still get it: NIO reads up to the end of the input once
+        // the peer closed it, whatever `autoRead` says, and without half-closure it would close the
+        // connection there. Both options are a socket channel's; elsewhere later bytes are ignored.
+        if let options = context.channel.syncOptions {
+            try? options.setOption(.autoRead, value: false)
+            try? options.setOption(.allowRemoteHalfClosure, value: true)
+        }
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let logger = self.logger
+        plainRequestTask = Task {
+            let response: ByteBuffer
+            do {
+                response = try await httpHandler(request).wireBytes(allocator: ByteBufferAllocator())
+            } catch {
+                guard !Task.isCancelled else { return }
+                logger.applicationFailed(error, answering: "a plain HTTP request")
+                response = HandshakeResponse(status: .internalServerError, body: "internal server error\n")
+                    .wireBytes(allocator: ByteBufferAllocator())
+            }
+            bound.eventLoop.execute { bound.value.writePlainResponse(response) }
+        }
+    }
+
+    /// Writes the answer of ``answerPlainRequest(_:with:context:)`` unless the connection closed.
+    private func writePlainResponse(_ response: ByteBuffer) {
+        plainRequestTask = nil
+        guard let context, case .deciding = state else { return }
+        writeAndClose(response, context: context)
     }
 
     private func respond(_ response: IncomingRequest.Response, eventLoop: any EventLoop) -> EventLoopFuture<WebSocket?> {
@@ -185,8 +222,13 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     }
 
     private func writeAndClose(_ response: HandshakeResponse, context: ChannelHandlerContext) {
+        writeAndClose(response.wireBytes(allocator: context.channel.allocator), context: context)
+    }
+
+    /// Writes a whole response, `Connection: close` in it, and closes the connection.
+    private func writeAndClose(_ response: ByteBuffer, context: ChannelHandlerContext) {
         state = .responded
-        context.writeAndFlush(wrapOutboundOut(response.wireBytes(allocator: context.channel.allocator)))
+        context.writeAndFlush(wrapOutboundOut(response))
             .assumeIsolated()
             .whenComplete { _ in context.close(promise: nil) }
     }

@@ -32,12 +32,19 @@ public struct WebSocketServerConfiguration: Sendable {
     /// Which `Origin` headers are accepted; others get 403. Default: same origin only.
     public var originPolicy: OriginPolicy = .sameOrigin()
     /// Answers requests that are not WebSocket handshakes (no `Upgrade: websocket`), e.g. to serve a
-    /// page; called on the event loop, must not block. When it throws (for instance the
+    /// page or a file, with a ``PlainHTTPResponse`` (any status, header fields, a body of bytes).
+    ///
+    /// It runs in a task of its own, off the event loop, so it may await (read a file, ask a
+    /// database); the response is written on the connection's loop, which then closes the
+    /// connection (one request per connection). Meanwhile the connection is not read, and a
+    /// client that shut down its output after the request still gets the answer. It must
+    /// answer within ``handshakeTimeout``: past it, or when the server shuts down, the connection
+    /// is closed and the task cancelled, its response dropped. When it throws (for instance the
     /// ``HTTPFieldError`` of an invalid header it tried to add), the request is answered 500, the
     /// error is logged at `error` (an ``HTTPFieldError`` with its field, never the bytes) and the
-    /// connection closed. Default `nil`: such requests get 426 on a WebSocket path and 404
-    /// elsewhere.
-    public var httpHandler: (@Sendable (HandshakeRequest) throws -> HandshakeResponse)?
+    /// connection closed; other connections are not affected. Default `nil`: such requests get
+    /// 426 on a WebSocket path and 404 elsewhere.
+    public var httpHandler: (@Sendable (HandshakeRequest) async throws -> PlainHTTPResponse)?
     /// How long ``WebSocketServer/shutdown()`` waits for connections to finish their close
     /// handshakes before closing them. Default 10 s.
     public var shutdownGracePeriod: TimeAmount = .seconds(10)

@@ -1,10 +1,11 @@
 import Duplex
 import Foundation
+import NIOCore
 
 /// The browser demo's files (docs/demo.md), served by `duplex serve` to plain HTTP GETs.
 struct DemoPages: Sendable {
-    private let pages: [String: HandshakeResponse]
-    private let notFound: HandshakeResponse
+    private let pages: [String: PlainHTTPResponse]
+    private let notFound: PlainHTTPResponse
 
     /// Loads the files from the program's resources.
     init() throws {
@@ -12,23 +13,21 @@ struct DemoPages: Sendable {
             ("/", "index.html", "text/html"), ("/index.html", "index.html", "text/html"),
             ("/app.js", "app.js", "text/javascript"), ("/app.css", "app.css", "text/css"),
         ]
-        var pages: [String: HandshakeResponse] = [:]
+        var pages: [String: PlainHTTPResponse] = [:]
         for (path, name, type) in files {
             guard let url = Bundle.module.url(forResource: "demo/\(name)", withExtension: nil) else {
                 throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: "demo/\(name)"])
             }
-            let headers = try HeaderFields([("Content-Type", "\(type); charset=utf-8"), ("Cache-Control", "no-store")])
-            pages[path] = try HandshakeResponse(
-                status: 200, reason: "OK", headers: headers, body: try String(contentsOf: url, encoding: .utf8))
+            pages[path] = try PlainHTTPResponse(
+                contentType: "\(type); charset=utf-8", headers: try HeaderFields([("Cache-Control", "no-store")]),
+                body: ByteBuffer(bytes: try Data(contentsOf: url)))
         }
         self.pages = pages
-        notFound = try HandshakeResponse(
-            status: 404, reason: "Not Found", headers: HeaderFields([("Content-Type", "text/plain; charset=utf-8")]),
-            body: "Not Found\n")
+        notFound = PlainHTTPResponse.text("Not Found\n", status: .notFound)
     }
 
     /// The page for a GET of `request`'s path, or 404.
-    func respond(to request: HandshakeRequest) -> HandshakeResponse {
+    func respond(to request: HandshakeRequest) -> PlainHTTPResponse {
         let path = String(request.target.prefix { $0 != "?" })
         guard request.method == "GET", let page = pages[path] else { return notFound }
         return page

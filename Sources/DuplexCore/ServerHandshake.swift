@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The server side of the opening handshake (RFC 6455 §4.2).
 ///
 /// ```swift
@@ -27,7 +29,12 @@ public enum ServerHandshake {
     /// ignored, so no extension is negotiated. Likewise an element of `Sec-WebSocket-Protocol`
     /// that is not a token is not an offer: it is left out of ``UpgradeRequest/subprotocols``, so
     /// the application cannot choose it.
-    public static func validate(_ request: HandshakeRequest) -> Result<UpgradeRequest, HandshakeRejection> {
+    ///
+    /// `remoteAddress` is the peer's address as the transport knows it, passed on as
+    /// ``UpgradeRequest/remoteAddress``; the handshake itself does not look at it.
+    public static func validate(
+        _ request: HandshakeRequest, remoteAddress: SocketAddress? = nil
+    ) -> Result<UpgradeRequest, HandshakeRejection> {
         let headers = request.headers
         guard request.method == "GET" else {
             return .failure(.methodNotAllowed("A WebSocket handshake must use GET, not \(request.method).\n"))
@@ -77,7 +84,8 @@ public enum ServerHandshake {
                 subprotocols: headers.tokens(name: "Sec-WebSocket-Protocol")
                     .filter { HTTPGrammar.checkToken($0) == nil }.map(String.init),
                 extensionOffers: (try? ExtensionHeader.parse(fieldValues: headers["Sec-WebSocket-Extensions"])) ?? [],
-                key: String(Substring(keys[0]).trimmingWhitespace())
+                key: String(Substring(keys[0]).trimmingWhitespace()),
+                remoteAddress: remoteAddress
             )
         )
     }
@@ -95,7 +103,8 @@ public struct UpgradeRequest: Sendable {
     public var request: HandshakeRequest
     /// The path part of the target, e.g. `/chat`.
     public var path: String
-    /// The query part of the target without `?`, if any.
+    /// The query part of the target without `?`, if any, as received (still percent-encoded);
+    /// ``queryItems`` decodes it.
     public var query: String?
     /// The `Host` header.
     public var host: String
@@ -107,6 +116,25 @@ public struct UpgradeRequest: Sendable {
     public var extensionOffers: [ExtensionHeaderElement]
     /// The trimmed `Sec-WebSocket-Key`.
     public var key: String
+    /// The peer's address (IP and port, or a Unix socket path), as the transport gave it to
+    /// ``ServerHandshake/validate(_:remoteAddress:)``: set for every request a `WebSocketServer`
+    /// hands to the application; `nil` when the transport does not know it.
+    public var remoteAddress: SocketAddress?
+
+    /// The items of ``query``, decoded, in order; empty when there is no query. See
+    /// ``QueryItem`` for the decoding rules: it never fails, and a pair without `=` has a `nil`
+    /// value. `/chat?room=a%20b&debug` gives `[QueryItem(name: "room", value: "a b"),
+    /// QueryItem(name: "debug", value: nil)]`.
+    public var queryItems: [QueryItem] {
+        query.map { QueryItem.items(in: $0) } ?? []
+    }
+
+    /// The decoded value of the first query item named `name` (compared exactly, after
+    /// decoding): `nil` when there is none, `""` for a pair without a value (`?debug` or
+    /// `?debug=`). Use ``queryItems`` to tell those two apart or to read repeated names.
+    public func queryValue(named name: String) -> String? {
+        queryItems.first { $0.name == name }.map { $0.value ?? "" }
+    }
 
     /// Builds the 101 response: the accept value, the chosen subprotocol and the extensions that
     /// `negotiators` accept from the offers, plus `headers`.

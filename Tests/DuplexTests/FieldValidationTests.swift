@@ -140,7 +140,7 @@ struct FieldValidationTests {
             configuration.httpHandler = { request in
                 var headers = HeaderFields()
                 if request.target == "/bad" { try headers.add(name: "X-A", value: Self.injection) }
-                return try HandshakeResponse(status: 200, reason: "OK", headers: headers, body: "page")
+                return PlainHTTPResponse.text("page", headers: headers)
             }
         }) { _, port in
             let bad = try await RawTCP.exchange(port: port, sending: "GET /bad HTTP/1.1\r\nHost: h\r\n\r\n")

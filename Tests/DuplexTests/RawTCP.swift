@@ -4,11 +4,13 @@ import NIOPosix
 
 /// A bare TCP client for sending crafted bytes and reading the raw answer.
 enum RawTCP {
-    /// Connects to 127.0.0.1:`port`, writes `request`, and returns what arrives until the server
+    /// Connects to 127.0.0.1:`port`, writes `request` (then, with `closingOutput`, closes its
+    /// output: the server reads the end of the input), and returns what arrives until the server
     /// closes the connection, `isComplete` says the answer is whole, or `timeout` passes.
     static func exchange(
         port: Int,
         sending request: [UInt8],
+        closingOutput: Bool = false,
         timeout: TimeAmount = .seconds(5),
         until isComplete: @escaping @Sendable (ByteBuffer) -> Bool = { _ in false }
     ) async throws -> ByteBuffer {
@@ -22,6 +24,7 @@ enum RawTCP {
             }
             .connect(host: "127.0.0.1", port: port).get()
         channel.writeAndFlush(ByteBuffer(bytes: request), promise: nil)
+        if closingOutput { channel.close(mode: .output, promise: nil) }
         let timer = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
         defer { timer.cancel() }
         let answer = try await received.futureResult.get()

@@ -98,10 +98,31 @@ struct ServerHandshakeTests {
         }
     }
 
+    @Test("decide sees the peer's address and the decoded query items")
+    func upgradeRequestHasPeerAddressAndQueryItems() async throws {
+        let (seen, sink) = AsyncStream.makeStream(of: UpgradeRequest.self)
+        try await ServerHarness.with(decide: { request in
+            sink.yield(request)
+            return .reject(.forbidden)
+        }) { _, port in
+            let answer = try await RawTCP.exchange(port: port, sending: handshakeRequest(path: "/chat?room=a%20b&flag&n=%zz"))
+            #expect(statusCode(answer) == 403)
+        }
+        var requests = seen.makeAsyncIterator()
+        let request = try #require(await requests.next())
+        #expect(request.remoteAddress?.ipAddress == "127.0.0.1")
+        #expect((request.remoteAddress?.port ?? 0) > 0)
+        #expect(
+            request.queryItems == [
+                QueryItem(name: "room", value: "a b"), QueryItem(name: "flag", value: nil), QueryItem(name: "n", value: "%zz"),
+            ])
+        #expect(request.queryValue(named: "room") == "a b")
+    }
+
     @Test func plainHTTPHandlerServesPages() async throws {
         let response = try await answer(to: "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n") {
             $0.httpHandler = { request in
-                try HandshakeResponse(status: 200, reason: "OK", body: "page \(request.target)")
+                PlainHTTPResponse.text("page \(request.target)")
             }
         }
         #expect(statusCode(response) == 200)

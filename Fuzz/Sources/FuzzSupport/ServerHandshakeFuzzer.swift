@@ -1,11 +1,12 @@
 import DuplexCore
 
-/// Fuzzes ``ServerHandshake/validate(_:)`` with a request decoded from the input
+/// Fuzzes ``ServerHandshake/validate(_:remoteAddress:)`` with a request decoded from the input
 /// (``HTTPMessageDecoder/request(from:)``).
 ///
 /// Asserts: the outcome is the one ``HandshakeOracle/expectedRejection(of:)`` derives from the
 /// RFC; a refusal is 400, 405 (with `Allow: GET`), 426 (with `Sec-WebSocket-Version: 13`) or 505
-/// with a body; an accepted request's parts (host, key, path and query) are what the request held;
+/// with a body; an accepted request's parts (host, key, path and query) are what the request held,
+/// its query decodes (without a trap) into one item per non-empty `&`-separated pair;
 /// and the 101 built from it, with the first offered subprotocol and permessage-deflate, carries
 /// the right `Sec-WebSocket-Accept` and is accepted by a client that offered the same.
 public enum ServerHandshakeFuzzer {
@@ -41,6 +42,8 @@ public enum ServerHandshakeFuzzer {
         require(upgrade.key == HandshakeOracle.trimmed(request.headers.first(name: "Sec-WebSocket-Key") ?? ""), "key \(upgrade.key)")
         require(upgrade.path + (upgrade.query.map { "?" + $0 } ?? "") == request.target, "path and query do not make the target back")
         require(upgrade.subprotocols.allSatisfy { !$0.isEmpty && !$0.contains(",") }, "subprotocols \(upgrade.subprotocols)")
+        let pairs = upgrade.query.map { $0.split(separator: "&").count } ?? 0
+        require(upgrade.queryItems.count == pairs, "\(upgrade.queryItems.count) query items from \(pairs) pairs")
 
         let subprotocol = upgrade.subprotocols.first
         // Any offered subprotocol is accepted; an unoffered one is refused with an error, not a trap.
