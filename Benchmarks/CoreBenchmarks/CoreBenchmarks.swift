@@ -39,15 +39,17 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark("event-loop echo 32 B binary (allocations per message)") { benchmark in
-        let echo = try EventLoopEcho(payloadSize: 32)
-        for _ in 0..<100 { _ = try echo.echo() }  // warm up: buffers reach their steady sizes
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            blackHole(try echo.echo())
+    for (label, make) in [("event-loop", EventLoopEcho.make), ("async", AsyncEcho.make)] {
+        Benchmark("\(label) echo 32 B binary (allocations per message)") { benchmark in
+            let echo = try make(32)
+            for _ in 0..<100 { _ = try echo.echo() }  // warm up: buffers reach their steady sizes
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(try echo.echo())
+            }
+            benchmark.stopMeasurement()
+            try echo.finish()
         }
-        benchmark.stopMeasurement()
-        try echo.finish()
     }
 
     let message = TextSamples.mixedScripts(size: 16 * 1024)

@@ -28,4 +28,38 @@ extension Channel {
         try pipeline.syncOperations.addHandler(handler)
         handler.releaseWrites()
     }
+
+    /// Serves this channel as a WebSocket connection whose opening handshake was done elsewhere, with
+    /// `body` in a task of its own: the async form of
+    /// ``serveWebSocket(role:eventHandler:session:extensions:)``, with the same preconditions.
+    ///
+    /// The task prefers the channel's event loop as its executor unless
+    /// ``SessionConfiguration/runsTaskOnEventLoop`` is off. The connection closes when `body` ends:
+    /// with 1000 when it returns, 1011 when it throws. `subprotocol` is the one the handshake
+    /// agreed, if any (``WebSocket/subprotocol``).
+    ///
+    /// Throws ``WebSocketError/notOnEventLoop`` when called off the channel's event loop,
+    /// ``ConfigurationError`` for an invalid `session`, and the pipeline's error when the channel
+    /// is already closed.
+    public func serveWebSocket(
+        role: Role,
+        session: SessionConfiguration = SessionConfiguration(),
+        extensions: [any NegotiatedExtension] = [],
+        subprotocol: String? = nil,
+        _ body: @escaping @Sendable (WebSocket) async throws -> Void
+    ) throws {
+        guard eventLoop.inEventLoop else { throw WebSocketError.notOnEventLoop }
+        try session.validate()
+        let (handler, made) = WebSocket.makeConnection(
+            channel: self, role: role, session: session, subprotocol: subprotocol, extensions: extensions,
+            eventHandler: nil
+        )
+        try pipeline.syncOperations.addHandler(handler)
+        handler.releaseWrites()
+        guard let webSocket = made else { return }
+        let executor = session.runsTaskOnEventLoop ? webSocket.taskExecutor : nil
+        Task(executorPreference: executor) {
+            _ = try? await webSocket.run(body)
+        }
+    }
 }

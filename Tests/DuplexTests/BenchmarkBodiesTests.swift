@@ -39,8 +39,8 @@ import Testing
         #expect(CoreBenchmarkBodies.deflateRoundTrip(message, pair: &pair) == message)
     }
 
-    @Test func eventLoopEcho() throws {
-        let echo = try EventLoopEcho(payloadSize: 32)
+    @Test(arguments: ["event-loop", "async"]) func echo(kind: String) throws {
+        let echo = try kind == "async" ? AsyncEcho.make(payloadSize: 32) : EventLoopEcho.make(payloadSize: 32)
         for _ in 0..<1000 { #expect(try echo.echo()) }
         try echo.finish()
     }
