@@ -19,14 +19,8 @@ extension Channel {
         session: SessionConfiguration = SessionConfiguration(),
         extensions: [any NegotiatedExtension] = []
     ) throws {
-        guard eventLoop.inEventLoop else { throw WebSocketError.notOnEventLoop }
-        try session.validate()
-        let (handler, _) = WebSocket.makeConnection(
-            channel: self, role: role, session: session, subprotocol: nil, extensions: extensions,
-            eventHandler: eventHandler
-        )
-        try pipeline.syncOperations.addHandler(handler)
-        handler.releaseWrites()
+        try installWebSocket(
+            role: role, session: session, extensions: extensions, subprotocol: nil, eventHandler: eventHandler)
     }
 
     /// Serves this channel as a WebSocket connection whose opening handshake was done elsewhere, with
@@ -48,18 +42,34 @@ extension Channel {
         subprotocol: String? = nil,
         _ body: @escaping @Sendable (WebSocket) async throws -> Void
     ) throws {
-        guard eventLoop.inEventLoop else { throw WebSocketError.notOnEventLoop }
-        try session.validate()
-        let (handler, made) = WebSocket.makeConnection(
-            channel: self, role: role, session: session, subprotocol: subprotocol, extensions: extensions,
-            eventHandler: nil
-        )
-        try pipeline.syncOperations.addHandler(handler)
-        handler.releaseWrites()
-        guard let webSocket = made else { return }
+        guard
+            let webSocket = try installWebSocket(
+                role: role, session: session, extensions: extensions, subprotocol: subprotocol, eventHandler: nil)
+        else { return }
         let executor = session.runsTaskOnEventLoop ? webSocket.taskExecutor : nil
         Task(executorPreference: executor) {
             _ = try? await webSocket.run(body)
         }
+    }
+
+    /// Checks the preconditions, adds the connection's handler to the pipeline and releases its
+    /// writes; returns the ``WebSocket`` when there is no `eventHandler`.
+    @discardableResult
+    private func installWebSocket(
+        role: Role,
+        session: SessionConfiguration,
+        extensions: [any NegotiatedExtension],
+        subprotocol: String?,
+        eventHandler: (any WebSocketEventHandler)?
+    ) throws -> WebSocket? {
+        guard eventLoop.inEventLoop else { throw WebSocketError.notOnEventLoop }
+        try session.validate()
+        let (handler, webSocket) = WebSocket.makeConnection(
+            channel: self, role: role, session: session, subprotocol: subprotocol, extensions: extensions,
+            eventHandler: eventHandler
+        )
+        try pipeline.syncOperations.addHandler(handler)
+        handler.releaseWrites()
+        return webSocket
     }
 }

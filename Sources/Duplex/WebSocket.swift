@@ -50,7 +50,7 @@ public final class WebSocket: Sendable {
 
     /// The next message received, or `nil` once the connection has closed: the same queue as
     /// ``messages``, so the two can be mixed.
-    public func receive() async -> WebSocketMessage? {
+    nonisolated(nonsending) public func receive() async -> WebSocketMessage? {
         await messages.reader.next()
     }
 
@@ -68,7 +68,7 @@ public final class WebSocket: Sendable {
     /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
     /// whichever side started it (a send still waiting for its turn then fails the same way; a
     /// message still queued for the loop when the connection closes is dropped).
-    public func send(_ message: WebSocketMessage) async throws {
+    nonisolated(nonsending) public func send(_ message: WebSocketMessage) async throws {
         // On the channel's event loop (the connection's task prefers it by default) a writable
         // channel takes the message at once: no suspension, no hop.
         if let onLoop = handler.ifOnLoop {
@@ -89,12 +89,12 @@ public final class WebSocket: Sendable {
     }
 
     /// Sends a text message.
-    public func send(text: String) async throws {
+    nonisolated(nonsending) public func send(text: String) async throws {
         try await send(.text(text))
     }
 
     /// Sends a binary message.
-    public func send(binary: ByteBuffer) async throws {
+    nonisolated(nonsending) public func send(binary: ByteBuffer) async throws {
         try await send(.binary(binary))
     }
 

@@ -44,6 +44,12 @@ public struct WebSocketMessages: AsyncSequence, Sendable {
         public mutating func next() async -> WebSocketMessage? {
             await reader.next()
         }
+
+        /// The next message, like ``next()``, run on the caller's isolation (what `for await` calls):
+        /// no executor hop on the way in or out.
+        public mutating func next(isolation actor: isolated (any Actor)?) async -> WebSocketMessage? {
+            await reader.next()
+        }
     }
 }
 
@@ -64,7 +70,7 @@ final class MessageReader: Sendable {
     }
 
     /// The next message, or `nil` once the connection has closed or while another task reads.
-    func next() async -> WebSocketMessage? {
+    nonisolated(nonsending) func next() async -> WebSocketMessage? {
         switch await queue.next() {
         case .message(let message):
             return message

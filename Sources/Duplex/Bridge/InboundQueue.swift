@@ -120,7 +120,7 @@ final class InboundQueue: @unchecked Sendable {
 
     /// The next message, once there is one; the end once the connection has closed (or the
     /// consumer's task was cancelled).
-    func next() async -> Received {
+    nonisolated(nonsending) func next() async -> Received {
         var caughtUp = false
         var resumesReading = false
         var handler: HandlerReference?
