@@ -201,7 +201,10 @@ public final class WebSocketServer: Sendable {
                 for await incoming in requests {
                     let executor = configuration.session.runsTaskOnEventLoop ? incoming.taskExecutor : nil
                     group.addTask(executorPreference: executor) {
-                        await self.answer(incoming, handles: handles, decide: decide)
+                        // The handshake's frame (the request, its logger) is gone before the body runs.
+                        guard let (webSocket, body) = await self.answer(incoming, handles: handles, decide: decide)
+                        else { return }
+                        _ = try? await webSocket.run(body)
                     }
                 }
                 try? await state.withLockedValue({ $0.shutdownDone })?.get()
@@ -212,18 +215,20 @@ public final class WebSocketServer: Sendable {
         }
     }
 
+    /// Answers the handshake; returns the connection and the body to serve it with when it was
+    /// accepted with an async body.
     private func answer(
         _ incoming: IncomingRequest,
         handles: @Sendable (String) -> Bool,
         decide: @Sendable (UpgradeRequest) async throws -> UpgradeDecision
-    ) async {
+    ) async -> (WebSocket, @Sendable (WebSocket) async throws -> Void)? {
         var logger = incoming.telemetry?.logger ?? configuration.logger
         logger[metadataKey: "duplex.path"] = "\(incoming.path)"
         guard handles(incoming.path) else {
             metrics.rejected(reason: "not_found")
             logger.debug("handshake refused: no route for the path (404)")
             _ = incoming.respond(.reject(HandshakeResponse(status: .notFound, body: "not found\n")))
-            return
+            return nil
         }
         let upgrade: UpgradeRequest
         switch incoming.validation {
@@ -231,7 +236,7 @@ public final class WebSocketServer: Sendable {
             metrics.handshakeFailed(status: rejection.response.status)
             logger.debug("invalid handshake refused (\(rejection.response.status))")
             _ = incoming.respond(.reject(rejection.response))
-            return
+            return nil
         case .success(let request):
             upgrade = request
         }
@@ -241,14 +246,14 @@ public final class WebSocketServer: Sendable {
                 "handshake refused (403): origin \(upgrade.origin ?? "") is not allowed for host \(upgrade.host)",
                 metadata: ["duplex.origin": "\(upgrade.origin ?? "")"])
             _ = incoming.respond(.reject(HandshakeResponse(status: .forbidden, body: "origin not allowed\n")))
-            return
+            return nil
         }
         if let required = configuration.requiredSubprotocols,
             !upgrade.subprotocols.contains(where: required.contains)
         {
             let body = "no supported subprotocol offered; expected one of: \(required.joined(separator: ", "))\n"
             _ = incoming.respond(.reject(HandshakeResponse(status: .badRequest, body: body)))
-            return
+            return nil
         }
         do {
             switch try await decide(upgrade).kind {
@@ -267,8 +272,8 @@ public final class WebSocketServer: Sendable {
                     ])
                 guard let webSocket = try? await incoming.respond(.accept(result, serve)).get(),
                     case .task(let body) = serve
-                else { return }
-                _ = try? await webSocket.run(body)
+                else { return nil }
+                return (webSocket, body)
             }
         } catch {
             // `decide` threw, or its decision cannot be written: only this connection is refused.
@@ -276,6 +281,7 @@ public final class WebSocketServer: Sendable {
             logger.applicationFailed(error, answering: "the handshake")
             _ = incoming.respond(.reject(HandshakeResponse(status: .internalServerError, body: "internal server error\n")))
         }
+        return nil
     }
 
     private func initialize(_ channel: any Channel, sslContext: NIOSSLContext?) throws {

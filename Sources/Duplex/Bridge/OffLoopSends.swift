@@ -23,11 +23,14 @@ final class OffLoopSends: @unchecked Sendable {
     let bound: Int
     private let lock = NIOLock()
     // Under `lock`.
-    private var messages = CircularBuffer<WebSocketMessage>(initialCapacity: 4)
+    /// Arrays, not `CircularBuffer`s, so that a connection whose tasks never send off the loop
+    /// allocates nothing here; `messages[next...]` wait.
+    private var messages: [WebSocketMessage] = []
+    private var next = 0
     private var queuedBytes = 0
     private var drainScheduled = false
     private var closed = false
-    private var waiters = CircularBuffer<UnsafeContinuation<Void, any Error>>()
+    private var waiters: [UnsafeContinuation<Void, any Error>] = []
 
     init(bound: Int) {
         self.bound = bound
@@ -65,7 +68,7 @@ final class OffLoopSends: @unchecked Sendable {
 
     /// Whether messages wait. On the loop.
     var isEmpty: Bool {
-        lock.withLock { messages.isEmpty }
+        lock.withLock { next == messages.count }
     }
 
     /// Starts a drain: a sender that queues from now on schedules the next one. On the loop.
@@ -76,9 +79,14 @@ final class OffLoopSends: @unchecked Sendable {
     /// Takes the oldest message, if any; senders waiting for room go on once the queue is within
     /// the bound. On the loop.
     func popFirst() -> WebSocketMessage? {
-        let (message, released) = lock.withLock {
-            () -> (WebSocketMessage?, CircularBuffer<UnsafeContinuation<Void, any Error>>?) in
-            guard let message = messages.popFirst() else { return (nil, nil) }
+        let (message, released) = lock.withLock { () -> (WebSocketMessage?, [UnsafeContinuation<Void, any Error>]?) in
+            guard next < messages.count else { return (nil, nil) }
+            let message = messages[next]
+            next += 1
+            if next == messages.count {
+                messages.removeAll(keepingCapacity: true)
+                next = 0
+            }
             queuedBytes -= message.byteCount
             guard queuedBytes <= bound, !waiters.isEmpty else { return (message, nil) }
             defer { waiters.removeAll() }
@@ -91,9 +99,10 @@ final class OffLoopSends: @unchecked Sendable {
     /// The connection is closing or closed: what waits is dropped, waiting senders and later ones
     /// get ``WebSocketError/connectionClosed``.
     func close() {
-        let released = lock.withLock { () -> CircularBuffer<UnsafeContinuation<Void, any Error>> in
+        let released = lock.withLock { () -> [UnsafeContinuation<Void, any Error>] in
             closed = true
             messages.removeAll()
+            next = 0
             queuedBytes = 0
             defer { waiters.removeAll() }
             return waiters
