@@ -24,10 +24,19 @@ public final class WebSocketServer: Sendable {
     /// The configuration the server was made with.
     public let configuration: WebSocketServerConfiguration
     private let group: any EventLoopGroup
-    private let requests: AsyncStream<IncomingRequest>
-    private let requestSink: AsyncStream<IncomingRequest>.Continuation
+    private let requests: AsyncStream<Work>
+    private let requestSink: AsyncStream<Work>.Continuation
     private let state = NIOLockedValueBox(ServerState())
     private let metrics: ServerMetrics
+
+    /// What the task group of ``run(_:)`` gets to do.
+    private enum Work: Sendable {
+        /// Answer a handshake, in a task of its own.
+        case request(IncomingRequest)
+        /// Serve an accepted connection with its body, in a fresh task: the handshake's task has
+        /// ended, so its stack (which `decide` may have grown) is not held for the connection's life.
+        case accepted(WebSocket, @Sendable (WebSocket) async throws -> Void)
+    }
 
     private struct ServerState {
         var listener = Listener.none
@@ -61,7 +70,7 @@ public final class WebSocketServer: Sendable {
         self.configuration = configuration
         self.group = eventLoopGroup
         self.metrics = ServerMetrics(factory: configuration.metricsFactory)
-        (requests, requestSink) = AsyncStream.makeStream(of: IncomingRequest.self)
+        (requests, requestSink) = AsyncStream.makeStream(of: Work.self)
     }
 
     /// The address the server listens on, once bound (with the actual port when port 0 was asked).
@@ -198,13 +207,22 @@ public final class WebSocketServer: Sendable {
         try await bind()
         await withTaskCancellationHandler {
             await withDiscardingTaskGroup { group in
-                for await incoming in requests {
-                    let executor = configuration.session.runsTaskOnEventLoop ? incoming.taskExecutor : nil
-                    group.addTask(executorPreference: executor) {
-                        // The handshake's frame (the request, its logger) is gone before the body runs.
-                        guard let (webSocket, body) = await self.answer(incoming, handles: handles, decide: decide)
-                        else { return }
-                        _ = try? await webSocket.run(body)
+                let onLoop = configuration.session.runsTaskOnEventLoop
+                let sink = requestSink
+                for await work in requests {
+                    switch work {
+                    case .request(let incoming):
+                        group.addTask(executorPreference: onLoop ? incoming.taskExecutor : nil) {
+                            guard let (webSocket, body) = await self.answer(incoming, handles: handles, decide: decide)
+                            else { return }
+                            if case .enqueued = sink.yield(.accepted(webSocket, body)) { return }
+                            // Shutting down: nothing takes new work any more, so serve it here.
+                            _ = try? await webSocket.run(body)
+                        }
+                    case .accepted(let webSocket, let body):
+                        group.addTask(executorPreference: onLoop ? webSocket.taskExecutor : nil) {
+                            _ = try? await webSocket.run(body)
+                        }
                     }
                 }
                 try? await state.withLockedValue({ $0.shutdownDone })?.get()
@@ -325,7 +343,7 @@ public final class WebSocketServer: Sendable {
                 configuration: connectionConfiguration, eofHold: eofHold, decoder: decoder,
                 isOverCapacity: admission.isOverCapacity
             ) { incoming in
-                if case .enqueued = sink.yield(incoming) { return true }
+                if case .enqueued = sink.yield(.request(incoming)) { return true }
                 return false
             },
         ])
