@@ -1,5 +1,5 @@
 import Benchmark
-import CoreBenchmarkBodies
+@_spi(Core) import CoreBenchmarkBodies
 import NIOCore
 
 // The core's micro-benchmarks: `swift package --package-path Benchmarks benchmark`.

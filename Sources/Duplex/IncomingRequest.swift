@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
 /// A request read by a server connection, waiting in the server's queue for a decision.

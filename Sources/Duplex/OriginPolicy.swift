@@ -22,7 +22,7 @@ public struct OriginPolicy: Sendable, Hashable {
     public static let disabled = OriginPolicy(isEnabled: false, allowed: [])
 
     /// Whether a handshake with `origin` (if any) sent to `host` is accepted.
-    public func accepts(origin: String?, host: String) -> Bool {
+    package func accepts(origin: String?, host: String) -> Bool {
         guard isEnabled, let origin else { return true }
         let lowered = origin.lowercased()
         if allowed.contains(lowered) { return true }

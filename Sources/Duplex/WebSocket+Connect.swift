@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import Logging
 import NIOCore
 import NIOHTTP1

@@ -1,21 +1,21 @@
 import DuplexCore
 
 /// A parsed `ws://` or `wss://` URL (RFC 6455 §3): scheme, host, port, and the request target.
-public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
+package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// Whether the scheme is `wss` (TLS).
-    public private(set) var isSecure: Bool
+    package private(set) var isSecure: Bool
     /// The host: a name, an IPv4 literal, or an IPv6 literal without brackets.
-    public private(set) var host: String
+    package private(set) var host: String
     /// The port: the explicit one, or 80 for `ws` and 443 for `wss`.
-    public private(set) var port: Int
+    package private(set) var port: Int
     /// The path and query, e.g. `/chat?room=1`; `/` when the URL has no path.
-    public private(set) var target: String
+    package private(set) var target: String
 
     /// Parses `string`; `nil` when it is not a `ws://` or `wss://` URL with a host. A fragment is
     /// not allowed (RFC 6455 §3); user information is not supported. Nor are spaces, control and
     /// non-ASCII characters anywhere in the URL: percent-encode them (IDN hosts in their `xn--`
     /// form).
-    public init?(_ string: String) {
+    package init?(_ string: String) {
         guard let url = try? WebSocketURL(validating: string) else { return nil }
         self = url
     }
@@ -71,16 +71,16 @@ public struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The port the scheme implies when none is given.
-    public var defaultPort: Int { isSecure ? 443 : 80 }
+    package var defaultPort: Int { isSecure ? 443 : 80 }
 
     /// The `Host` header value: the host (bracketed when IPv6) and the port when not the default.
-    public var hostHeader: String {
+    package var hostHeader: String {
         let name = host.contains(":") ? "[\(host)]" : host
         return port == defaultPort ? name : "\(name):\(port)"
     }
 
     /// The URL as text.
-    public var description: String {
+    package var description: String {
         "\(isSecure ? "wss" : "ws")://\(hostHeader)\(target)"
     }
 }

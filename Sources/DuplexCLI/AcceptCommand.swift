@@ -1,5 +1,6 @@
 import ArgumentParser
 import Duplex
+@_spi(Core) import DuplexCore
 
 /// `duplex accept KEY`: prints the `Sec-WebSocket-Accept` value a server answers `KEY` with.
 struct AcceptCommand: ParsableCommand {

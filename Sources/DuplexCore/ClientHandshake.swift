@@ -6,7 +6,7 @@
 /// send(handshake.request)
 /// let agreed = try handshake.validate(responseFromServer)
 /// ```
-public struct ClientHandshake: Sendable {
+@_spi(Core) public struct ClientHandshake: Sendable {
     /// The key sent in `Sec-WebSocket-Key`: base64 of 16 random bytes.
     public let key: String
     /// The request to send.
@@ -137,7 +137,7 @@ public struct ClientHandshake: Sendable {
 }
 
 /// What a successful client handshake agreed on.
-public struct ClientHandshakeResult: Sendable {
+@_spi(Core) public struct ClientHandshakeResult: Sendable {
     /// The subprotocol the server chose, if any.
     public var subprotocol: String?
     /// The negotiated extensions, in the order the server listed them.

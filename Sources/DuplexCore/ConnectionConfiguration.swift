@@ -1,4 +1,4 @@
-/// Limits and behaviour of one ``WebSocketConnection``.
+/// Limits and behaviour of the protocol on one connection (`SessionConfiguration.connection` in `Duplex`).
 public struct ConnectionConfiguration: Sendable, Hashable {
     /// The largest frame payload accepted, checked from the header before the payload is buffered
     /// (close 1009 past it). Default 16 MiB.

@@ -45,7 +45,7 @@ public struct ExtensionHeaderElement: Sendable, Hashable {
 /// An extension in use on one connection: it transforms data messages and may use RSV bits.
 ///
 /// Instances hold per-connection state (for permessage-deflate, the zlib streams) and are owned by
-/// one ``WebSocketConnection``; they are not shared between connections or threads.
+/// one connection; they are not shared between connections or threads.
 public protocol WebSocketExtension: AnyObject {
     /// The extension token, e.g. `permessage-deflate`.
     var name: String { get }

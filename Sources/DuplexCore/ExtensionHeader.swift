@@ -9,7 +9,7 @@
 /// Optional whitespace is accepted around every separator and empty list elements (`a, , b`) are
 /// skipped, as HTTP list syntax allows. A quoted value is unquoted and, as §9.1 requires, must
 /// then be a token.
-public enum ExtensionHeader {
+@_spi(Core) public enum ExtensionHeader {
     /// The elements of one header value, in order.
     public static func parse(_ value: String) throws(ExtensionHeaderError) -> [ExtensionHeaderElement] {
         var parser = Parser(value)
@@ -173,7 +173,7 @@ public enum ExtensionHeader {
 }
 
 /// A `Sec-WebSocket-Extensions` value that does not follow the RFC 6455 §9.1 grammar.
-public struct ExtensionHeaderError: Error, Sendable, Hashable, CustomStringConvertible {
+@_spi(Core) public struct ExtensionHeaderError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The header value as received.
     public var value: String
     /// What is wrong with it, with the byte offset where parsing stopped when that helps.

@@ -1,7 +1,7 @@
 import NIOCore
 
 /// The header of one frame (RFC 6455 §5.2): FIN, RSV bits, opcode, mask and payload length.
-public struct FrameHeader: Sendable, Hashable {
+@_spi(Core) public struct FrameHeader: Sendable, Hashable {
     /// Whether this is the final frame of its message.
     public var isFinal: Bool
     /// The RSV1–RSV3 bits.

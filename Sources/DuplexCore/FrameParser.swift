@@ -18,18 +18,18 @@ import NIOCore
 /// Read a frame in two steps, ``nextHeader()`` then ``readPayload()``, or in one with
 /// ``nextFrame()``. While a payload is awaited, ``unmaskArrivedPayload()`` shows the part received so
 /// far, so that text can be validated before its frame is complete.
-public struct FrameParser {
+package struct FrameParser {
     /// The role of the side receiving these frames: a server requires masked frames, a client
     /// unmasked ones.
-    public let role: Role
+    package let role: Role
     /// The RSV bits that may be set: the union of the negotiated extensions' bits.
-    public var allowedReservedBits: ReservedBits
+    package var allowedReservedBits: ReservedBits
     /// The largest payload accepted; a larger announced length throws
     /// ``ProtocolError/frameTooLarge(limit:)``.
-    public var maxFrameSize: Int
+    package var maxFrameSize: Int
     /// The header whose payload is being awaited, once ``nextHeader()`` returned it and until
     /// ``readPayload()`` does.
-    public private(set) var pendingHeader: FrameHeader?
+    package private(set) var pendingHeader: FrameHeader?
 
     /// Received bytes not yet handed out; starts with the pending payload when there is one.
     private var buffer = ByteBuffer()
@@ -39,17 +39,17 @@ public struct FrameParser {
     private var shownCount = 0
 
     /// Creates a parser for the side playing `role`.
-    public init(role: Role, allowedReservedBits: ReservedBits = [], maxFrameSize: Int = 16 << 20) {
+    package init(role: Role, allowedReservedBits: ReservedBits = [], maxFrameSize: Int = 16 << 20) {
         self.role = role
         self.allowedReservedBits = allowedReservedBits
         self.maxFrameSize = maxFrameSize
     }
 
     /// The number of received bytes not yet handed out.
-    public var bufferedByteCount: Int { buffer.readableBytes }
+    package var bufferedByteCount: Int { buffer.readableBytes }
 
     /// Adds received bytes. When nothing is buffered the buffer is taken as it is, without a copy.
-    public mutating func append(_ bytes: ByteBuffer) {
+    package mutating func append(_ bytes: ByteBuffer) {
         if buffer.readableBytes == 0 && role == .server {
             // Masked bytes are unmasked in place. The transport still holds its read buffer (to
             // reuse it), so writing there would copy it into a new allocation; copy into storage of
@@ -71,7 +71,7 @@ public struct FrameParser {
 
     /// Parses and checks the next frame's header, or returns `nil` when more bytes are needed.
     /// While ``pendingHeader`` is set (its payload not yet read) it returns that header again.
-    public mutating func nextHeader() throws(ProtocolError) -> FrameHeader? {
+    package mutating func nextHeader() throws(ProtocolError) -> FrameHeader? {
         if let pendingHeader { return pendingHeader }
         guard let (header, length) = try FrameHeader.parse(buffer) else { return nil }
         guard allowedReservedBits.isSuperset(of: header.reservedBits) else { throw .reservedBitsSet }
@@ -92,7 +92,7 @@ public struct FrameParser {
 
     /// Unmasks the pending payload's bytes received since the last call and returns them, without
     /// consuming them; `nil` when none arrived.
-    public mutating func unmaskArrivedPayload() -> ByteBuffer? {
+    package mutating func unmaskArrivedPayload() -> ByteBuffer? {
         guard let header = pendingHeader else { return nil }
         let arrived = min(buffer.readableBytes, header.payloadLength)
         guard arrived > shownCount else { return nil }
@@ -103,7 +103,7 @@ public struct FrameParser {
 
     /// Returns the pending frame's whole payload, unmasked, once it has arrived, and clears
     /// ``pendingHeader``; `nil` when more bytes are needed.
-    public mutating func readPayload() -> ByteBuffer? {
+    package mutating func readPayload() -> ByteBuffer? {
         guard let header = pendingHeader, buffer.readableBytes >= header.payloadLength else { return nil }
         if role == .server {  // a client's frames are never masked: nothing to unmask ahead
             scan.unmaskAll(in: &buffer)
@@ -123,7 +123,7 @@ public struct FrameParser {
     }
 
     /// Returns the next whole frame, or `nil` when more bytes are needed.
-    public mutating func nextFrame() throws(ProtocolError) -> Frame? {
+    package mutating func nextFrame() throws(ProtocolError) -> Frame? {
         if pendingHeader == nil {
             guard try nextHeader() != nil else { return nil }
         }

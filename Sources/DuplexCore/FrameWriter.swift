@@ -5,22 +5,22 @@ import NIOCore
 ///
 /// A server can encode a message once with ``encode(_:payload:isFinal:reservedBits:maskingKey:into:)``
 /// and write the same bytes to many connections.
-public struct FrameWriter: Sendable {
+package struct FrameWriter: Sendable {
     /// The role of the side sending these frames.
-    public let role: Role
+    package let role: Role
     /// Where a client's masking keys come from.
-    public let maskingKeys: MaskingKeySource
+    package let maskingKeys: MaskingKeySource
 
     /// Creates a writer for the side playing `role`. A client's keys come from `maskingKeys`, by
     /// default ``MaskingKeySource/secureRandom``; a server, which never masks, needs none.
-    public init(role: Role, maskingKeys: MaskingKeySource? = nil) {
+    package init(role: Role, maskingKeys: MaskingKeySource? = nil) {
         self.role = role
         self.maskingKeys = maskingKeys ?? (role == .client ? .secureRandom : .unused)
     }
 
     /// Appends one frame to `buffer`, masked with a fresh key when this side is a client.
     @inlinable
-    public func write(
+    package func write(
         _ opcode: Opcode, payload: ByteBuffer, isFinal: Bool = true, reservedBits: ReservedBits = [],
         into buffer: inout ByteBuffer
     ) {
@@ -30,7 +30,7 @@ public struct FrameWriter: Sendable {
 
     /// Appends one frame to `buffer`, masked with `maskingKey` when it is given.
     @inlinable
-    public static func encode(
+    package static func encode(
         _ opcode: Opcode, payload: ByteBuffer, isFinal: Bool = true, reservedBits: ReservedBits = [],
         maskingKey: UInt32? = nil, into buffer: inout ByteBuffer
     ) {

@@ -2,7 +2,7 @@
 ///
 /// ``ServerHandshake/validate(_:)`` produces one for a request that is not a valid handshake; an
 /// application refuses a valid one with a convenience constructor, e.g. `.forbidden("Bad origin.\n")`.
-public struct HandshakeRejection: Error, Sendable, Hashable {
+@_spi(Core) public struct HandshakeRejection: Error, Sendable, Hashable {
     /// The response to send (status, headers such as `Sec-WebSocket-Version: 13`, a short text body).
     public var response: HandshakeResponse
     /// Creates a rejection.

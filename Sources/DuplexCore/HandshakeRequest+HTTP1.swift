@@ -3,7 +3,7 @@ import NIOCore
 extension HandshakeRequest {
     /// Writes the request as an HTTP/1.1 head: request line, header fields, empty line. Every part
     /// was validated when the request and its fields were made, so the bytes parse back to them.
-    public func write(to buffer: inout ByteBuffer) {
+    @_spi(Core) public func write(to buffer: inout ByteBuffer) {
         buffer.writeString(method)
         buffer.writeStaticString(" ")
         buffer.writeString(target)

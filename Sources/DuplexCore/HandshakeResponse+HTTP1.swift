@@ -4,7 +4,7 @@ extension HandshakeResponse {
     /// Writes the response as HTTP/1.1: status line, header fields, empty line, then the body as
     /// it is (the caller adds `Content-Length` when the body needs framing). Every part of the head
     /// was validated when the response and its fields were made, so the bytes parse back to them.
-    public func write(to buffer: inout ByteBuffer) {
+    @_spi(Core) public func write(to buffer: inout ByteBuffer) {
         buffer.writeStaticString("HTTP/1.1 ")
         buffer.writeString(String(status))
         buffer.writeStaticString(" ")

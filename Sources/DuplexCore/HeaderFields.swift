@@ -22,7 +22,7 @@ public struct HeaderFields: Sendable, Hashable, Sequence {
     /// Creates a list from fields as an HTTP parser read them: the optional whitespace (spaces and
     /// tabs) around each value is not part of it (RFC 9110 §5.5) and is dropped, then each field is
     /// validated as by ``init(_:)``.
-    public init(parsedFields fields: some Sequence<(name: String, value: String)>) throws(HTTPFieldError) {
+    @_spi(Core) public init(parsedFields fields: some Sequence<(name: String, value: String)>) throws(HTTPFieldError) {
         self.init()
         for field in fields {
             try add(name: field.name, value: String(Substring(field.value).trimmingWhitespace()))

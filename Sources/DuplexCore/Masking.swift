@@ -4,7 +4,7 @@ import NIOCore
 ///
 /// A masking key is a `UInt32` whose big-endian bytes are the four key bytes as they appear on the
 /// wire: the key `37 fa 21 3d` is `0x37fa_213d`. Masking and unmasking are the same operation.
-public enum Masking {
+@_spi(Core) public enum Masking {
     /// XORs `bytes` in place with `key`, starting at key byte `offset` (0–3), which is the position
     /// of the first byte within its frame's payload modulo 4.
     @inlinable

@@ -2,7 +2,7 @@ import Crypto
 import NIOConcurrencyHelpers
 
 /// Where a client's masking keys come from.
-public struct MaskingKeySource: Sendable {
+@_spi(Core) public struct MaskingKeySource: Sendable {
     /// Returns the next 4-byte masking key.
     public var next: @Sendable () -> UInt32
     /// Creates a source from a function.

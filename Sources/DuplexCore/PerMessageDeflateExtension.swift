@@ -13,7 +13,7 @@ import NIOCore
 /// memory. If zlib cannot get memory, an outgoing message is sent uncompressed (RFC 7692 allows any
 /// message to be) and an incoming compressed one fails the connection with
 /// ``ProtocolError/decompressionUnavailable``, close code 1011.
-public final class PerMessageDeflateExtension: WebSocketExtension {
+package final class PerMessageDeflateExtension: WebSocketExtension {
     private var compressor: DeflateCompressor
     private var decompressor: DeflateDecompressor
     private let resetsCompressor: Bool
@@ -37,10 +37,10 @@ public final class PerMessageDeflateExtension: WebSocketExtension {
     }
 
     /// `permessage-deflate`.
-    public var name: String { PerMessageDeflate.extensionName }
+    package var name: String { PerMessageDeflate.extensionName }
 
     /// RSV1, which marks a compressed message.
-    public var reservedBits: ReservedBits { .rsv1 }
+    package var reservedBits: ReservedBits { .rsv1 }
 
     /// Whether each direction's zlib stream is open now (for tests of the memory it holds).
     var holdsStreams: (compressor: Bool, decompressor: Bool) {
@@ -49,7 +49,7 @@ public final class PerMessageDeflateExtension: WebSocketExtension {
 
     /// Compresses `payload` and returns it with RSV1, or returns it unchanged with no bits when it
     /// is shorter than the negotiated threshold or zlib could not get memory to compress it.
-    public func encodeMessage(_ payload: ByteBuffer, opcode: Opcode) -> (payload: ByteBuffer, reservedBits: ReservedBits) {
+    package func encodeMessage(_ payload: ByteBuffer, opcode: Opcode) -> (payload: ByteBuffer, reservedBits: ReservedBits) {
         guard payload.readableBytes >= threshold,
             let compressed = compressor.compress(payload, allocator: Self.allocator)
         else { return (payload, []) }
@@ -62,7 +62,7 @@ public final class PerMessageDeflateExtension: WebSocketExtension {
     /// ``ProtocolError/messageTooLarge(limit:)``; inflating stops as soon as the limit is passed.
     /// Throws ``ProtocolError/invalidCompressedData`` for a corrupt stream and
     /// ``ProtocolError/decompressionUnavailable`` when zlib could not get memory.
-    public func decodeFrame(
+    package func decodeFrame(
         _ payload: ByteBuffer, messageBits: ReservedBits, isFinal: Bool, limit: Int
     ) throws(ProtocolError) -> ByteBuffer {
         guard messageBits.contains(.rsv1) else {

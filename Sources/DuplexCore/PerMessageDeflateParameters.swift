@@ -40,7 +40,7 @@ public struct PerMessageDeflateParameters: Sendable, Hashable {
 
     /// Parses the parameters of a `permessage-deflate` header element. Throws a sentence naming
     /// the offending parameter when one is unknown, repeated, or has an invalid value.
-    public init(parsing element: ExtensionHeaderElement) throws(PerMessageDeflateParameterError) {
+    @_spi(Core) public init(parsing element: ExtensionHeaderElement) throws(PerMessageDeflateParameterError) {
         self.init()
         var seen: Set<String> = []
         for parameter in element.parameters {
@@ -72,7 +72,7 @@ public struct PerMessageDeflateParameters: Sendable, Hashable {
     }
 
     /// These parameters as a `permessage-deflate` header element, in the order RFC 7692 lists them.
-    public var headerElement: ExtensionHeaderElement {
+    package var headerElement: ExtensionHeaderElement {
         var parameters: [ExtensionHeaderElement.Parameter] = []
         if serverNoContextTakeover { parameters.append(.init(name: "server_no_context_takeover")) }
         if clientNoContextTakeover { parameters.append(.init(name: "client_no_context_takeover")) }
@@ -106,7 +106,7 @@ public struct PerMessageDeflateParameters: Sendable, Hashable {
 }
 
 /// Why a permessage-deflate header element's parameters were rejected.
-public struct PerMessageDeflateParameterError: Error, Sendable, Hashable, CustomStringConvertible {
+@_spi(Core) public struct PerMessageDeflateParameterError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What was wrong, for a person, e.g. `duplicate parameter server_max_window_bits`.
     public var description: String
 

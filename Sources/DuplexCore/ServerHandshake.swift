@@ -10,7 +10,7 @@ import NIOCore
 ///     send(result.response)
 /// }
 /// ```
-public enum ServerHandshake {
+@_spi(Core) public enum ServerHandshake {
     /// Validates a request. Returns the upgrade request for the application's decision, or the
     /// error response to send (405, 400, 426 with `Sec-WebSocket-Version: 13`, 505).
     ///
@@ -115,7 +115,7 @@ public struct UpgradeRequest: Sendable {
     /// The extension offers, in the client's order.
     public var extensionOffers: [ExtensionHeaderElement]
     /// The trimmed `Sec-WebSocket-Key`.
-    public var key: String
+    @_spi(Core) public var key: String
     /// The peer's address (IP and port, or a Unix socket path), as the transport gave it to
     /// ``ServerHandshake/validate(_:remoteAddress:)``: set for every request a `WebSocketServer`
     /// hands to the application; `nil` when the transport does not know it.
@@ -147,7 +147,7 @@ public struct UpgradeRequest: Sendable {
     /// offer (``HTTPFieldError/Rule/notOffered``: RFC 6455 §4.2.2 lets the server pick only one of
     /// ``subprotocols``), or a negotiator's response element with a name that is not a token or a
     /// value with a control character (`extension N …`). A server answers either with 500.
-    public func accept(
+    @_spi(Core) public func accept(
         subprotocol: String? = nil,
         extensions negotiators: [any ExtensionNegotiator] = [],
         headers: HeaderFields = HeaderFields()
@@ -189,7 +189,7 @@ public struct UpgradeRequest: Sendable {
 }
 
 /// An accepted handshake: the 101 response to send and what was agreed.
-public struct ServerHandshakeResult: Sendable {
+@_spi(Core) public struct ServerHandshakeResult: Sendable {
     /// The 101 response.
     public var response: HandshakeResponse
     /// The chosen subprotocol, if any.

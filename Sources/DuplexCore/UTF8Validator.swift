@@ -6,7 +6,7 @@ import NIOCore
 ///
 /// Runs of ASCII are skipped sixteen bytes at a time; other bytes go through a small state machine
 /// whose state carries over between calls.
-public struct UTF8Validator: Sendable, Hashable {
+@_spi(Core) public struct UTF8Validator: Sendable, Hashable {
     /// Continuation bytes still expected for the current sequence; `failed` once invalid.
     @usableFromInline var pending: UInt8 = 0
     /// The smallest byte allowed next in the current sequence.

@@ -14,7 +14,7 @@ import NIOCore
 /// It reassembles fragmented messages (control frames may come between fragments), validates text
 /// as UTF-8 as each piece arrives, applies the negotiated extensions, answers pings and the peer's
 /// close, and fails the connection with the right close code on any protocol violation.
-public struct WebSocketConnection {
+@_spi(Core) public struct WebSocketConnection {
     /// The role this side plays.
     public let role: Role
     /// Where the close handshake stands.
@@ -424,7 +424,7 @@ private struct IncomingMessage {
 }
 
 /// Where the close handshake stands (RFC 6455 §7).
-public enum ConnectionState: Sendable, Hashable {
+@_spi(Core) public enum ConnectionState: Sendable, Hashable {
     /// Messages flow both ways.
     case open
     /// This side sent a close frame and waits for the peer's.
@@ -447,7 +447,7 @@ public struct CloseStatus: Sendable, Hashable {
 }
 
 /// Something the peer did, as reported by ``WebSocketConnection/nextEvent()``.
-public enum ConnectionEvent: Sendable, Hashable {
+@_spi(Core) public enum ConnectionEvent: Sendable, Hashable {
     /// A whole text message; the payload is valid UTF-8.
     case text(ByteBuffer)
     /// A whole binary message.

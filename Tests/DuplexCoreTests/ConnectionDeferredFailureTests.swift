@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 @Suite("Deferred protocol failure", .timeLimit(.minutes(1)))
 struct ConnectionDeferredFailureTests {

@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 /// A stand-in for a compressing extension: adds 1 to every byte on the way out and subtracts it on
 /// the way in, and records the limits it was given.

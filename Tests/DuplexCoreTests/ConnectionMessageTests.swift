@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 @Suite(.timeLimit(.minutes(1))) struct ConnectionMessageTests {
     @Test func singleFrameTextIsDelivered() {

@@ -1,6 +1,6 @@
 import NIOCore
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 /// A connection under test with the peer's side of the wire: frames the peer sends, and the frames
 /// the connection wrote, parsed back.

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import Testing
 
 @Suite("Sec-WebSocket-Extensions (RFC 6455 §9.1)", .timeLimit(.minutes(1)))

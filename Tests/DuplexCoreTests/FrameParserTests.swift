@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 @Suite(.timeLimit(.minutes(1))) struct FrameParserTests {
     static func parse(_ bytes: [UInt8], role: Role = .client, allowed: ReservedBits = [], maxFrameSize: Int = 1 << 20)

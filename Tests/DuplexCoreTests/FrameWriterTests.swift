@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 /// RFC 6455 §5.7 example frames, byte for byte.
 @Suite(.timeLimit(.minutes(1))) struct FrameWriterTests {

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import Testing
 
 @Suite("HeaderFields", .timeLimit(.minutes(1)))

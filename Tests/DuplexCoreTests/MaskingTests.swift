@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 @Suite(.timeLimit(.minutes(1))) struct MaskingTests {
     /// Masks one byte at a time, straight from RFC 6455 §5.3: `j = i MOD 4`.

@@ -1,7 +1,7 @@
 import NIOCore
 import Testing
 
-@testable import DuplexCore
+@_spi(Core) @testable import DuplexCore
 
 /// zlib returns `Z_MEM_ERROR` when it cannot get memory: an outgoing message then goes out
 /// uncompressed, an incoming compressed one fails the connection with 1011; nothing traps.

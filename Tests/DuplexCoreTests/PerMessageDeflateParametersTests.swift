@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import Testing
 
 /// RFC 7692 §7.1: parsing and rendering of permessage-deflate parameters.

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import Testing
 
 @Suite("Server opening handshake (RFC 6455 §4.2)", .timeLimit(.minutes(1)))

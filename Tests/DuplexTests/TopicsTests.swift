@@ -1,5 +1,5 @@
 @testable import Duplex
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 import NIOPosix
 import Testing

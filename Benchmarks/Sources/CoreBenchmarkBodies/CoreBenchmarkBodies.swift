@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
 /// The bodies of the core's micro-benchmarks. Each returns a value that tells whether it did its
@@ -31,7 +31,7 @@ public enum CoreBenchmarkBodies {
     }
 
     /// A client and a server that negotiated permessage-deflate with the default parameters.
-    public static func deflatePair() -> (client: WebSocketConnection, server: WebSocketConnection) {
+    @_spi(Core) public static func deflatePair() -> (client: WebSocketConnection, server: WebSocketConnection) {
         let negotiator = PerMessageDeflate()
         let offers = negotiator.clientOffers()
         guard let serverSide = negotiator.serverAccept(offers),
@@ -45,7 +45,7 @@ public enum CoreBenchmarkBodies {
 
     /// Sends `message` as text from `pair.client` to `pair.server` (compressing and decompressing
     /// it) and returns what the server received, or `nil` if it received something else.
-    public static func deflateRoundTrip(
+    @_spi(Core) public static func deflateRoundTrip(
         _ message: ByteBuffer,
         pair: inout (client: WebSocketConnection, server: WebSocketConnection)
     ) -> ByteBuffer? {

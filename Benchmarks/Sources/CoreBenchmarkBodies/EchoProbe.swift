@@ -1,5 +1,5 @@
 import Duplex
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 import NIOEmbedded
 

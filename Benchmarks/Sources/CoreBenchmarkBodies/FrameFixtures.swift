@@ -1,7 +1,7 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
-/// Pre-encoded input for the core's micro-benchmarks, built with the core's own public API.
+/// Pre-encoded input for the core's micro-benchmarks, built with the core's own API (its `Core` SPI).
 public enum FrameFixtures {
     /// The masking key every fixture's client uses.
     public static let maskingKey: UInt32 = 0x37FA_213D

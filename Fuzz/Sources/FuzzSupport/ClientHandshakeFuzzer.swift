@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 
 /// Fuzzes ``ClientHandshake/validate(_:)`` with a response decoded from the input
 /// (``HTTPMessageDecoder/response(from:)``), for a client that sent the RFC 6455 §1.3 example key,

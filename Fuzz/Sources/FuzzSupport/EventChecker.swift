@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 
 /// Checks each event a connection reports against the rules that must hold whatever the peer sent,
 /// and records the events for comparison between runs.

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 
 /// Fuzzes the `Sec-WebSocket-Extensions` parser and permessage-deflate negotiation on its output.
 ///

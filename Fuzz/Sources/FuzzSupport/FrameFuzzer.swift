@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
 /// Fuzzes the frame parser and message assembler (``WebSocketConnection``) with bytes from a peer.

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 
 /// The setting one frame-fuzz input runs in, chosen by its leading bytes: the role, the limits
 /// (small, so that inputs of a few KiB exceed them), automatic pongs, outgoing fragmentation, and

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 
 /// Turns fuzz bytes into the handshake messages the core validates, the way a lenient HTTP/1.1
 /// parser would: a start line, then `name: value` header lines up to the first empty line, values

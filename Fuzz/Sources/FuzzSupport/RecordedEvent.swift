@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
 /// A ``ConnectionEvent`` reduced to comparable values, so that two runs over the same bytes can be

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 
 /// Fuzzes ``ServerHandshake/validate(_:remoteAddress:)`` with a request decoded from the input
 /// (``HTTPMessageDecoder/request(from:)``).

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
 /// One generator connection: writes the upgrade request, validates the 101 with

@@ -1,4 +1,4 @@
-import DuplexCore
+@_spi(Core) import DuplexCore
 import NIOCore
 
 /// The HTTP/1.1 side of the opening handshake as the generator does it: the request written by
