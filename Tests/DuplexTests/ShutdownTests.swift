@@ -20,14 +20,15 @@ struct ShutdownTests {
         }
         let clients = 20
         let echoed = NIOLockedValueBox(0)
+        let upgraded = NIOLockedValueBox(0)
         let results = try await ServerHarness.with(decide: echoCounting) { server, port in
             try await withThrowingTaskGroup(of: ClientOutcome.self) { group in
                 for _ in 0..<clients {
-                    group.addTask { try await sendUntilClosed(port: port, counting: echoed) }
+                    group.addTask { try await sendUntilClosed(port: port, counting: echoed, upgraded: upgraded) }
                 }
-                // Shut down in full flow: every client connected and many echoes under way.
-                try await eventually(timeout: .seconds(20), "every client connected and 20 echoes each") {
-                    server.connectionCount == clients && echoed.withLockedValue { $0 } >= clients * 20
+                // Shut down in full flow: every client's handshake done and many echoes under way.
+                try await eventually(timeout: .seconds(20), "every client upgraded and 20 echoes each") {
+                    upgraded.withLockedValue { $0 } == clients && echoed.withLockedValue { $0 } >= clients * 20
                 }
                 await server.shutdown()
                 var results: [ClientOutcome] = []
@@ -50,9 +51,13 @@ private struct ClientOutcome: Sendable {
 }
 
 /// Sends a message every 2 ms until the connection closes; returns the echoes received (also added
-/// to `echoed` as they arrive) and the close code.
-private func sendUntilClosed(port: Int, counting echoed: NIOLockedValueBox<Int>) async throws -> ClientOutcome {
+/// to `echoed` as they arrive) and the close code. Counts the connection in `upgraded` once its
+/// handshake is done.
+private func sendUntilClosed(
+    port: Int, counting echoed: NIOLockedValueBox<Int>, upgraded: NIOLockedValueBox<Int>
+) async throws -> ClientOutcome {
     try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+        upgraded.withLockedValue { $0 += 1 }
         let sender = Task {
             var index = 0
             while true {

@@ -20,12 +20,13 @@ struct TimeoutTests {
     @Test func answeredKeepalivePingsKeepTheConnection() async throws {
         try await ServerHarness.with { _, port in
             var client = WebSocketClientConfiguration()
-            // Pings every 50 ms; the 1 s pong deadline tolerates a loaded machine, and the wait
-            // outlasts it, so an unanswered ping would have closed the connection by then.
+            // Pings every 50 ms; the 2 s pong deadline tolerates a loaded machine (other suites'
+            // tasks share these event loops), and the wait outlasts it, so an unanswered ping would
+            // have closed the connection by then.
             client.session.pingInterval = .milliseconds(50)
-            client.session.pongTimeout = .seconds(1) * testSlowdown
+            client.session.pongTimeout = .seconds(2) * testSlowdown
             let echoed = try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: client) { ws in
-                try await Task.sleep(for: .milliseconds(1500) * testSlowdown)
+                try await Task.sleep(for: .milliseconds(2500) * testSlowdown)
                 try await ws.send(text: "still here")
                 var iterator = ws.messages.makeAsyncIterator()
                 return await iterator.next()

@@ -23,7 +23,7 @@ final class EventLoopTaskExecutor: TaskExecutor, @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
-    private static let registry = PerLoopRegistry { EventLoopTaskExecutor(eventLoop: $0) }
+    private static let registry = PerLoopRegistry(holdsStrongly: true) { EventLoopTaskExecutor(eventLoop: $0) }
 
     /// The executor of `loop`, made on first use (takes a lock: call it once per connection).
     static func on(_ loop: any EventLoop) -> EventLoopTaskExecutor {

@@ -1,18 +1,23 @@
 import NIOConcurrencyHelpers
 import NIOCore
 
-/// One object per event loop, made on first use and weakly held: it lives as long as something on
-/// the loop holds it. Used for the loop-wide ``DeadlineSweeper`` and ``EventLoopTaskExecutor``.
+/// One object per event loop, made on first use: the loop-wide ``DeadlineSweeper`` (held weakly:
+/// it lives as long as something on the loop holds it) and ``EventLoopTaskExecutor`` (held for
+/// good, with its loop: a task's executor preference must outlive every job of the task, and event
+/// loops are few and long-lived).
 final class PerLoopRegistry<Object: AnyObject & Sendable>: Sendable {
     private struct Entry: Sendable {
         weak var object: Object?
+        let strong: Object?
     }
 
     private let entries = NIOLockedValueBox<[ObjectIdentifier: Entry]>([:])
+    private let holdsStrongly: Bool
     private let make: @Sendable (any EventLoop) -> Object
 
-    /// A registry whose objects `make` creates.
-    init(make: @escaping @Sendable (any EventLoop) -> Object) {
+    /// A registry whose objects `make` creates; `holdsStrongly` keeps them for good.
+    init(holdsStrongly: Bool = false, make: @escaping @Sendable (any EventLoop) -> Object) {
+        self.holdsStrongly = holdsStrongly
         self.make = make
     }
 
@@ -25,7 +30,7 @@ final class PerLoopRegistry<Object: AnyObject & Sendable>: Sendable {
             if let object = entries[key]?.object { return object }
             entries = entries.filter { $0.value.object != nil }
             let object = make(loop)
-            entries[key] = Entry(object: object)
+            entries[key] = Entry(object: object, strong: holdsStrongly ? object : nil)
             return object
         }
     }
