@@ -6,7 +6,8 @@ import NIOPosix
 enum RawTCP {
     /// Connects to 127.0.0.1:`port`, writes `request` (then, with `closingOutput`, closes its
     /// output: the server reads the end of the input), and returns what arrives until the server
-    /// closes the connection, `isComplete` says the answer is whole, or `timeout` passes.
+    /// closes the connection, `isComplete` says the answer is whole, or `timeout` (stretched by
+    /// `DUPLEX_TEST_SLOWDOWN`) passes.
     static func exchange(
         port: Int,
         sending request: [UInt8],
@@ -16,16 +17,22 @@ enum RawTCP {
     ) async throws -> ByteBuffer {
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let received = loop.makePromise(of: ByteBuffer.self)
-        let channel = try await ClientBootstrap(group: loop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(Collector(done: received, isComplete: isComplete))
+        let channel: any Channel
+        do {
+            channel = try await ClientBootstrap(group: loop)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(Collector(done: received, isComplete: isComplete))
+                    }
                 }
-            }
-            .connect(host: "127.0.0.1", port: port).get()
+                .connect(host: "127.0.0.1", port: port).get()
+        } catch {
+            received.fail(error)
+            throw error
+        }
         channel.writeAndFlush(ByteBuffer(bytes: request), promise: nil)
         if closingOutput { channel.close(mode: .output, promise: nil) }
-        let timer = loop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        let timer = loop.scheduleTask(in: timeout * testSlowdown) { channel.close(promise: nil) }
         defer { timer.cancel() }
         let answer = try await received.futureResult.get()
         try? await channel.close()
