@@ -1,6 +1,12 @@
 import DuplexCore
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Limits, timeouts and buffering of an open WebSocket connection, shared by clients and servers.
 ///
 /// See docs/transport.md for the table of defaults and what each bound means for memory use.
@@ -42,8 +48,10 @@ public struct SessionConfiguration: Sendable {
     /// and its reply leaves without a thread hop. Code isolated to an actor still runs on that
     /// actor. Turn it off when the task does long CPU work or blocks, which would hold up every
     /// connection on the same loop; the task then runs on the global concurrent executor. Default
-    /// `true`.
-    public var runsTaskOnEventLoop = true
+    /// `true`, unless the environment variable `DUPLEX_TASKS_ON_EVENT_LOOP` is `0` when the
+    /// process starts (a switch for operators, and for runs under ThreadSanitizer, whose slowdown
+    /// makes tasks on a 2-core machine's loops starve their I/O).
+    public var runsTaskOnEventLoop = SessionConfiguration.tasksOnEventLoopByDefault
     /// Where a server connection logs and counts (set by the server for each connection).
     var telemetry: ConnectionTelemetry?
 
@@ -52,6 +60,12 @@ public struct SessionConfiguration: Sendable {
 }
 
 extension SessionConfiguration {
+    /// The default of ``runsTaskOnEventLoop``: `DUPLEX_TASKS_ON_EVENT_LOOP=0` turns it off.
+    private static let tasksOnEventLoopByDefault: Bool = {
+        guard let value = getenv("DUPLEX_TASKS_ON_EVENT_LOOP") else { return true }
+        return String(cString: value) != "0"
+    }()
+
     /// Checks the values that have a valid range, so that a bad one is an error where the
     /// configuration is used (``WebSocketServer/bind()``, ``WebSocket/connect(to:configuration:eventLoopGroup:_:)``,
     /// `Channel.serveWebSocket`) rather than a failure deep in the transport.
