@@ -77,15 +77,14 @@ public final class WebSocket: Sendable {
             return
         }
         // Off the loop the message is queued for it, and the sender goes on (or waits, past the bound).
+        let (scheduleDrain, mustWait): (Bool, Bool)
         switch offLoopSends.enqueue(message) {
-        case .closed:
-            throw WebSocketError.connectionClosed
-        case .queued(let scheduleDrain):
-            if scheduleDrain { handler.onLoop { $0.drainOffLoopSends() } }
-        case .full(let scheduleDrain):
-            if scheduleDrain { handler.onLoop { $0.drainOffLoopSends() } }
-            try await offLoopSends.waitForRoom()
+        case .closed: throw WebSocketError.connectionClosed
+        case .queued(let schedule): (scheduleDrain, mustWait) = (schedule, false)
+        case .full(let schedule): (scheduleDrain, mustWait) = (schedule, true)
         }
+        if scheduleDrain { handler.onLoop { $0.drainOffLoopSends() } }
+        if mustWait { try await offLoopSends.waitForRoom() }
     }
 
     /// Sends a text message.
