@@ -60,9 +60,9 @@ public final class WebSocket: Sendable {
     /// ``SessionConfiguration/runsTaskOnEventLoop``) it returns once the message is written to the
     /// channel, without suspending while the channel is writable; the writes are flushed together
     /// when the task waits for its next message or at the end of the loop turn. From any other task
-    /// (another connection's, an actor's) the message is queued for the loop and `send` returns at
-    /// once while at most 64 KiB wait there, else once the loop took the queue
-    /// below that. Sends from several tasks at once each go out whole, and one task's messages go
+    /// (another connection's, one without the loop's executor preference) the message is queued for the loop and `send` returns at
+    /// once while at most 16 messages and 64 KiB wait there, else once the loop took the queue
+    /// down to half of that. Sends from several tasks at once each go out whole, and one task's messages go
     /// out in the order it sent them.
     ///
     /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
@@ -162,6 +162,10 @@ extension WebSocket {
     /// Bytes that messages sent from tasks off the connection's event loop may occupy on their way to
     /// it before ``send(_:)`` waits: 64 KiB, the channel's default write buffer bound.
     static let offLoopSendBound = 64 << 10
+    /// Messages sent from tasks off the connection's event loop that may wait for it before
+    /// ``send(_:)`` waits: enough to batch a burst, few enough that a sender outrunning the loop
+    /// cannot queue seconds of work ahead of the loop's other connections.
+    static let offLoopSendMaxMessages = 16
 
     /// Makes the channel handler for a connection whose handshake just completed, and the
     /// ``WebSocket`` the application uses (`nil` for a loop-bound `eventHandler`). Call on the
@@ -195,7 +199,7 @@ extension WebSocket {
             lowWatermark: session.inboundLowWatermark, highWatermark: session.inboundHighWatermark,
             maxBufferedBytes: session.maxBufferedInboundBytes
         )
-        let offLoopSends = OffLoopSends(bound: Self.offLoopSendBound)
+        let offLoopSends = OffLoopSends(bound: Self.offLoopSendBound, maxMessages: Self.offLoopSendMaxMessages)
         let handler = WebSocketChannelHandler(
             connection: connection, session: session, consumer: .stream(queue), offLoopSends: offLoopSends,
             closeStatus: closeStatus, eventLoop: channel.eventLoop

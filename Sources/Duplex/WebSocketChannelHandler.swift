@@ -216,10 +216,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         return queued + size > session.maxQueuedOutboundBytes
     }
 
-    /// An async send waiting for its turn.
+    /// An async send waiting for its turn: `written` is the waiting task's, `nil` for a message
+    /// queued off the loop that must go out before a later send on the loop.
     private struct QueuedSend {
         let message: WebSocketMessage
-        let written: UnsafeContinuation<Void, any Error>
+        let written: UnsafeContinuation<Void, any Error>?
     }
 
     /// Writes a message for a task when the channel is writable and no earlier send waits: returns
@@ -232,25 +233,32 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let context, context.channel.isActive, connection.state == .open else {
             throw WebSocketError.connectionClosed
         }
-        if let offLoopSends, !offLoopSends.isEmpty {
-            // What this task sent from an actor, say, goes first.
-            drainOffLoopSends()
-            guard offLoopSends.isEmpty else { return false }
+        // What this task sent off the loop goes first: what cannot be written now waits in
+        // `queuedSends`, ahead of this message.
+        if let remaining = drainOffLoopSends(), remaining > 0, let offLoopSends {
+            for _ in 0..<remaining {
+                guard let earlier = offLoopSends.popFirst() else { break }
+                queuedSends.append(QueuedSend(message: earlier, written: nil))
+            }
         }
         guard queuedSends.isEmpty, context.channel.isWritable else { return false }
         try queueForTask(message)
         return true
     }
 
-    /// Writes what tasks off the loop queued, oldest first, while the channel is writable and no
-    /// send on the loop waits for its turn.
-    func drainOffLoopSends() {
-        guard let offLoopSends, let context else { return }
-        offLoopSends.beginDrain()
-        while queuedSends.isEmpty, context.channel.isWritable, let message = offLoopSends.popFirst() {
+    /// Writes what tasks off the loop queued before this call, oldest first, while the channel is
+    /// writable and no send on the loop waits for its turn; returns how many of those still wait
+    /// (`nil` for a connection without the queue).
+    @discardableResult
+    func drainOffLoopSends() -> Int? {
+        guard let offLoopSends, let context else { return nil }
+        var remaining = offLoopSends.beginDrain()
+        while remaining > 0, queuedSends.isEmpty, context.channel.isWritable, let message = offLoopSends.popFirst() {
+            remaining -= 1
             // Fails only once the connection is closing, and then `offLoopSends` is closed too.
             try? queueForTask(message)
         }
+        return remaining
     }
 
     /// Writes a message for a task as ``sendFromTask(_:)`` does, or queues it behind earlier ones
@@ -294,9 +302,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         while context.channel.isWritable, let next = queuedSends.popFirst() {
             do {
                 try queueForTask(next.message)
-                next.written.resume()
+                next.written?.resume()
             } catch {
-                next.written.resume(throwing: error)
+                next.written?.resume(throwing: error)
             }
         }
     }
@@ -307,7 +315,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// Fails every queued send: the connection is closing or closed.
     private func failQueuedSends() {
-        while let next = queuedSends.popFirst() { next.written.resume(throwing: WebSocketError.connectionClosed) }
+        while let next = queuedSends.popFirst() { next.written?.resume(throwing: WebSocketError.connectionClosed) }
         offLoopSends?.close()
     }
 

@@ -33,7 +33,7 @@ struct CloseTests {
                 let answer = try await RawTCP.exchange(
                     port: port, sending: Array(handshakeRequest().utf8) + hi + invalid, timeout: .seconds(30))
                 let bytes = Array(answer.readableBytesView)
-                let headEnd = (3..<bytes.count).first { Array(bytes[($0 - 3)...$0]) == [13, 10, 13, 10] }
+                let headEnd = bytes.indices.dropFirst(3).first { Array(bytes[($0 - 3)...$0]) == [13, 10, 13, 10] }
                 let frames = headEnd.map { Array(bytes[($0 + 1)...]) } ?? []
                 #expect(frames.starts(with: echoThenClose1002))
                 #expect(frames.count > 7 && frames[6] == 0x03 && frames[7] == 0xEA)

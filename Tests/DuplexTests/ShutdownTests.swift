@@ -50,32 +50,40 @@ private struct ClientOutcome: Sendable {
     var closeCode: CloseCode?
 }
 
-/// Sends a message every 2 ms until the connection closes; returns the echoes received (also added
-/// to `echoed` as they arrive) and the close code. Counts the connection in `upgraded` once its
-/// handshake is done.
+/// Sends a message every 2 ms, from a task off the connection's loop, while fewer than
+/// ``maxUnanswered`` of its messages wait for their echo, until the connection closes; returns the
+/// echoes received (also added to `echoed` as they arrive) and the close code. Counts the
+/// connection in `upgraded` once its handshake is done.
+///
+/// The bound keeps the offered load at what the loops can echo, however slow the build (an
+/// off-loop `send` returns before the loop writes the message, so an unpaced sender would queue
+/// work faster than a sanitizer build's loops do it, and starve the other suites' connections).
 private func sendUntilClosed(
     port: Int, counting echoed: NIOLockedValueBox<Int>, upgraded: NIOLockedValueBox<Int>
 ) async throws -> ClientOutcome {
-    try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
+    let maxUnanswered = 8
+    let received = NIOLockedValueBox(0)
+    return try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/") { ws in
         upgraded.withLockedValue { $0 += 1 }
         let sender = Task {
             var index = 0
-            while true {
-                do {
-                    try await ws.send(text: "message \(index)")
-                } catch {
-                    return
+            while !Task.isCancelled {
+                if index - received.withLockedValue({ $0 }) < maxUnanswered {
+                    do {
+                        try await ws.send(text: "message \(index)")
+                    } catch {
+                        return
+                    }
+                    index += 1
                 }
-                index += 1
                 try? await Task.sleep(for: .milliseconds(2))
             }
         }
-        var received = 0
         for await _ in ws.messages {
-            received += 1
+            received.withLockedValue { $0 += 1 }
             echoed.withLockedValue { $0 += 1 }
         }
         sender.cancel()
-        return ClientOutcome(received: received, closeCode: ws.closeStatus?.code)
+        return ClientOutcome(received: received.withLockedValue { $0 }, closeCode: ws.closeStatus?.code)
     }
 }

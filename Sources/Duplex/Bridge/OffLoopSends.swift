@@ -3,11 +3,16 @@ import NIOCore
 
 /// Messages that tasks off the connection's event loop sent, on their way to the loop: a sender
 /// queues its message and goes on at once, without waiting for a round trip to the loop, while
-/// fewer than ``bound`` bytes wait; past that it waits until the loop has taken the queue below the
-/// bound. The loop drains the queue in one task per batch, in order, while the channel is writable.
+/// at most ``maxMessages`` messages and ``bound`` bytes wait; past either it waits until the loop
+/// has taken the queue down to half of both, so that a sender that outruns the loop is paced by
+/// it (a few messages ahead, never thousands) and one wake-up serves several messages.
+///
+/// The loop drains the queue in order, while the channel is writable; one drain takes the
+/// messages that waited when it began, so senders that keep refilling the queue cannot hold the
+/// loop: what they add meanwhile schedules the next drain, behind the loop's other work.
 ///
 /// A send on the loop first drains what waits here, so that one task's messages keep their order
-/// when it moves between the loop and an actor.
+/// when it moves between the loop and other executors.
 final class OffLoopSends: @unchecked Sendable {
     /// What ``enqueue(_:)`` did.
     enum Enqueued {
@@ -21,6 +26,8 @@ final class OffLoopSends: @unchecked Sendable {
 
     /// Bytes that may wait before senders wait too.
     let bound: Int
+    /// Messages that may wait before senders wait too.
+    let maxMessages: Int
     private let lock = NIOLock()
     // Under `lock`.
     /// Arrays, not `CircularBuffer`s, so that a connection whose tasks never send off the loop
@@ -32,9 +39,19 @@ final class OffLoopSends: @unchecked Sendable {
     private var closed = false
     private var waiters: [UnsafeContinuation<Void, any Error>] = []
 
-    init(bound: Int) {
+    init(bound: Int, maxMessages: Int) {
         self.bound = bound
+        self.maxMessages = maxMessages
     }
+
+    /// Under `lock`: the number of messages waiting.
+    private var waitingCount: Int { messages.count - next }
+
+    /// Under `lock`: whether a sender must wait.
+    private var isFull: Bool { queuedBytes > bound || waitingCount > maxMessages }
+
+    /// Under `lock`: whether waiting senders may go on (down to half of both bounds).
+    private var hasRoom: Bool { queuedBytes <= bound / 2 && waitingCount <= maxMessages / 2 }
 
     /// Queues a message from a sender off the loop.
     func enqueue(_ message: WebSocketMessage) -> Enqueued {
@@ -44,17 +61,17 @@ final class OffLoopSends: @unchecked Sendable {
             queuedBytes += message.byteCount
             let scheduleDrain = !drainScheduled
             drainScheduled = true
-            return queuedBytes > bound ? .full(scheduleDrain: scheduleDrain) : .queued(scheduleDrain: scheduleDrain)
+            return isFull ? .full(scheduleDrain: scheduleDrain) : .queued(scheduleDrain: scheduleDrain)
         }
     }
 
-    /// Waits until the queue is back within the bound; throws ``WebSocketError/connectionClosed``
+    /// Waits until the loop has taken the queue down to half of both bounds; throws ``WebSocketError/connectionClosed``
     /// when the connection closes first.
     func waitForRoom() async throws {
         try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
             let ready: Bool? = lock.withLock {
                 if closed { return nil }
-                if queuedBytes <= bound { return true }
+                if hasRoom { return true }
                 waiters.append(continuation)
                 return false
             }
@@ -66,18 +83,17 @@ final class OffLoopSends: @unchecked Sendable {
         }
     }
 
-    /// Whether messages wait. On the loop.
-    var isEmpty: Bool {
-        lock.withLock { next == messages.count }
+    /// Starts a drain: returns how many messages wait now, which the drain takes; a sender that
+    /// queues from now on schedules the next drain. On the loop.
+    func beginDrain() -> Int {
+        lock.withLock {
+            drainScheduled = false
+            return waitingCount
+        }
     }
 
-    /// Starts a drain: a sender that queues from now on schedules the next one. On the loop.
-    func beginDrain() {
-        lock.withLock { drainScheduled = false }
-    }
-
-    /// Takes the oldest message, if any; senders waiting for room go on once the queue is within
-    /// the bound. On the loop.
+    /// Takes the oldest message, if any; senders waiting for room go on once the queue is down to
+    /// half of both bounds. On the loop.
     func popFirst() -> WebSocketMessage? {
         let (message, released) = lock.withLock { () -> (WebSocketMessage?, [UnsafeContinuation<Void, any Error>]?) in
             guard next < messages.count else { return (nil, nil) }
@@ -88,7 +104,7 @@ final class OffLoopSends: @unchecked Sendable {
                 next = 0
             }
             queuedBytes -= message.byteCount
-            guard queuedBytes <= bound, !waiters.isEmpty else { return (message, nil) }
+            guard hasRoom, !waiters.isEmpty else { return (message, nil) }
             defer { waiters.removeAll() }
             return (message, waiters)
         }
