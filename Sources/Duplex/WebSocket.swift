@@ -60,10 +60,10 @@ public final class WebSocket: Sendable {
     /// ``SessionConfiguration/runsTaskOnEventLoop``) it returns once the message is written to the
     /// channel, without suspending while the channel is writable; the writes are flushed together
     /// when the task waits for its next message or at the end of the loop turn. From any other task
-    /// (another connection's, one without the loop's executor preference) the message is queued for the loop and `send` returns at
-    /// once while at most 16 messages and 64 KiB wait there, else once the loop took the queue
-    /// down to half of that. Sends from several tasks at once each go out whole, and one task's messages go
-    /// out in the order it sent them.
+    /// (another connection's, one without the loop's executor preference) the message is queued
+    /// for the loop and `send` returns at once while at most 16 messages and 64 KiB wait there,
+    /// else once the loop took the queue down to half of that. Sends from several tasks at once
+    /// each go out whole, and one task's messages go out in the order it sent them.
     ///
     /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
     /// whichever side started it (a send still waiting for its turn then fails the same way; a
