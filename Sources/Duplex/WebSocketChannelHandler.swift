@@ -523,13 +523,14 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
             return
         }
-        guard let bytes = connection.takeOutbound() else { return }
-        if exceedsOutboundLimit(adding: bytes.readableBytes, context: context) {
+        let size = connection.pendingOutboundByteCount
+        guard size > 0 else { return }
+        if exceedsOutboundLimit(adding: size, context: context) {
             fail(with: CloseStatus(code: .policyViolation, reason: "peer not reading"))
             return
         }
-        traffic.bytesSent += bytes.readableBytes
-        context.write(wrapOutboundOut(bytes), promise: nil)
+        traffic.bytesSent += size
+        while let bytes = connection.takeOutbound() { context.write(wrapOutboundOut(bytes), promise: nil) }
         needsFlush = true
     }
 
@@ -567,8 +568,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         try? connection.close(code: status.code, reason: status.reason)
         failQueuedSends()
         finishStream()
-        if !writesHeld, let bytes = connection.takeOutbound(), status.code != .policyViolation {
-            context.write(wrapOutboundOut(bytes), promise: nil)
+        if !writesHeld, status.code != .policyViolation {
+            while let bytes = connection.takeOutbound() { context.write(wrapOutboundOut(bytes), promise: nil) }
         }
         transportClosing = true
         context.flush()

@@ -34,6 +34,9 @@ import NIOCore
     private let writer: FrameWriter
     private var parser: FrameParser
     private var outbound = ByteBuffer()
+    /// Bytes that go out before ``outbound``: the frames before a large payload, then that payload,
+    /// which a server writes as its own buffer instead of copying it in (``emit``).
+    private var outboundAhead: [ByteBuffer] = []
     /// The data message being received, from its first frame's header until its final frame.
     private var incoming: IncomingMessage?
     /// Whether this side sent its close frame.
@@ -343,14 +346,20 @@ import NIOCore
     }
 
     /// How many bytes wait to be taken by ``takeOutbound()``.
-    public var pendingOutboundByteCount: Int { outbound.readableBytes }
+    public var pendingOutboundByteCount: Int {
+        outboundAhead.reduce(outbound.readableBytes) { $0 + $1.readableBytes }
+    }
 
-    /// The bytes to write to the peer since the last call, or `nil` when there are none.
+    /// The next bytes to write to the peer, in order, or `nil` when there are none: call it until
+    /// it returns `nil` and write each buffer (a vector write takes them together).
     ///
-    /// The returned buffer shares its storage with the connection's: once the transport has written
-    /// it and let go of it, the next frames are encoded into the same storage (up to 16 KiB of it),
-    /// so that a steady exchange of small messages allocates nothing.
+    /// Small frames come in one buffer that shares its storage with the connection's: once the
+    /// transport has written it and let go of it, the next frames are encoded into the same storage
+    /// (up to 16 KiB of it), so that a steady exchange of small messages allocates nothing. A
+    /// server's payload of ``separatePayloadThreshold`` bytes or more comes as its own buffer, the
+    /// one it was sent (or compressed) in, behind the buffer that ends with its header.
     public mutating func takeOutbound() -> ByteBuffer? {
+        if !outboundAhead.isEmpty { return outboundAhead.removeFirst() }
         guard outbound.readableBytes > 0 else { return nil }
         let bytes = outbound
         if outbound.capacity <= reusedStorageCapacity {
@@ -363,12 +372,31 @@ import NIOCore
 
     /// Appends one frame to the outbound bytes, first recycling their storage when everything in it
     /// was taken (``ByteBuffer/clear()`` reuses it when the transport no longer holds it).
+    ///
+    /// A server (which does not mask) does not copy a payload of ``separatePayloadThreshold`` bytes
+    /// or more: it encodes the header, and queues what is encoded so far and then the payload as
+    /// they are, to be written together.
     private mutating func emit(
         _ opcode: Opcode, payload: ByteBuffer, isFinal: Bool = true, reservedBits: ReservedBits = []
     ) {
         if outbound.readableBytes == 0 && outbound.readerIndex > 0 { outbound.clear() }
-        writer.write(opcode, payload: payload, isFinal: isFinal, reservedBits: reservedBits, into: &outbound)
+        guard role == .server, payload.readableBytes >= Self.separatePayloadThreshold else {
+            writer.write(opcode, payload: payload, isFinal: isFinal, reservedBits: reservedBits, into: &outbound)
+            return
+        }
+        FrameHeader(
+            isFinal: isFinal, reservedBits: reservedBits, opcode: opcode, maskingKey: nil,
+            payloadLength: payload.readableBytes
+        ).write(to: &outbound)
+        // Cannot fail: the slice is of the readable bytes. It shares the storage, which is reused
+        // for the next frames once the transport has let go of it.
+        if let encoded = outbound.readSlice(length: outbound.readableBytes) { outboundAhead.append(encoded) }
+        outboundAhead.append(payload)
     }
+
+    /// The payload size from which a server writes a payload as its own buffer instead of copying
+    /// it behind its header: 8 KiB, where a copy costs more than another entry in a vector write.
+    public static let separatePayloadThreshold = 8 << 10
 
     private func checkCanSend() throws(UsageError) {
         guard !sentClose && state != .closed else { throw .alreadyClosed }

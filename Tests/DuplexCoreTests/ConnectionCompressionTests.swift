@@ -22,7 +22,7 @@ import Testing
     }
 
     private func deliver(_ from: inout WebSocketConnection, to: inout WebSocketConnection) -> [ConnectionEvent] {
-        if let bytes = from.takeOutbound() { to.receive(bytes) }
+        while let bytes = from.takeOutbound() { to.receive(bytes) }
         var events: [ConnectionEvent] = []
         while let event = to.nextEvent() { events.append(event) }
         return events

@@ -13,6 +13,44 @@ import Testing
         #expect(connection.takeOutbound() == nil)
     }
 
+    /// A server writes a large payload as the buffer it was given, behind the buffer that ends with
+    /// its header, so that the transport's vector write sends it without a copy; frames before and
+    /// after it keep their order. A client, which masks, copies as before.
+    @Test func serverQueuesALargePayloadAsItsOwnBuffer() throws {
+        let size = WebSocketConnection.separatePayloadThreshold
+        let large = ByteBuffer(repeating: 0x42, count: size)
+        var server = WebSocketConnection(role: .server)
+        try server.send(text: "a")
+        try server.send(.binary, payload: large)
+        try server.send(text: "b")
+        #expect(server.pendingOutboundByteCount == 3 + 4 + size + 3)
+        var buffers: [ByteBuffer] = []
+        while let bytes = server.takeOutbound() { buffers.append(bytes) }
+        #expect(server.pendingOutboundByteCount == 0)
+        #expect(buffers.count == 3)
+        #expect(buffers.first.map { Array($0.readableBytesView) } == [0x81, 0x01, 0x61, 0x82, 0x7E, UInt8(size >> 8), UInt8(size & 0xFF)])
+        #expect(buffers.dropFirst().first == large)
+        #expect(buffers.last.map { Array($0.readableBytesView) } == [0x81, 0x01, 0x62])
+        // The payload is the sent buffer itself, not a copy of it.
+        let sameStorage = buffers[1].withUnsafeReadableBytes { sent in
+            large.withUnsafeReadableBytes { given in sent.baseAddress == given.baseAddress }
+        }
+        #expect(sameStorage)
+
+        var client = WebSocketConnection(role: .client, maskingKeys: .fixed(0x0102_0304))
+        try client.send(.binary, payload: large)
+        #expect(client.takeOutbound()?.readableBytes == 8 + size)
+        #expect(client.takeOutbound() == nil)
+    }
+
+    /// Just below the threshold the payload is copied behind its header, in one buffer.
+    @Test func serverCopiesAPayloadBelowTheThreshold() throws {
+        var server = WebSocketConnection(role: .server)
+        try server.send(.binary, payload: ByteBuffer(repeating: 1, count: WebSocketConnection.separatePayloadThreshold - 1))
+        #expect(server.takeOutbound()?.readableBytes == 4 + WebSocketConnection.separatePayloadThreshold - 1)
+        #expect(server.takeOutbound() == nil)
+    }
+
     @Test func messagesAreFragmentedAtTheConfiguredSize() throws {
         var configuration = ConnectionConfiguration()
         configuration.fragmentSize = 4

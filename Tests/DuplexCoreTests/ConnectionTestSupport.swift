@@ -52,8 +52,7 @@ struct ConnectionHarness {
 
     /// The frames the connection wrote since the last call.
     mutating func sent() throws -> [Frame] {
-        guard let bytes = connection.takeOutbound() else { return [] }
-        outboundParser.append(bytes)
+        while let bytes = connection.takeOutbound() { outboundParser.append(bytes) }
         var frames: [Frame] = []
         while let frame = try outboundParser.nextFrame() { frames.append(frame) }
         return frames

@@ -1,5 +1,6 @@
 import Duplex
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Testing
@@ -121,11 +122,12 @@ struct PlainHTTPHandlerTests {
                 return PlainHTTPResponse.text("late or not")
             }
         }) { _, port in
-            // The client closes after 200 ms, before the blocked handler answers.
-            async let dropped = RawTCP.exchange(port: port, sending: get("/gone"), timeout: .milliseconds(200))
+            // The client closes once the handler runs, before the blocked handler answers.
+            let client = try await RawWebSocketClient.connect(port: port)
+            try await client.write(get("/gone"))
             var handlers = started.makeAsyncIterator()
             #expect(await handlers.next() == "/gone")
-            #expect(try await dropped.readableBytes == 0)
+            await client.close()
             releaseSink.yield()
             var done = finished.makeAsyncIterator()
             #expect(await done.next() == "/gone")
@@ -137,17 +139,20 @@ struct PlainHTTPHandlerTests {
 
     @Test("past the handshake timeout the connection closes and the handler's task is cancelled, without a 500")
     func handshakeTimeoutCancelsTheHandler() async throws {
-        let (cancelled, cancelledSink) = AsyncStream.makeStream(of: Bool.self)
+        // Whether the handler started, and whether it then saw its task cancelled.
+        let seen = NIOLockedValueBox((started: false, cancelled: false))
         let log = RecordingLog()
         try await ServerHarness.with(configure: { configuration in
             configuration.logger = log.logger(level: .error)
-            configuration.handshakeTimeout = .milliseconds(200)
+            // Long enough for the request to be read first on a loaded machine.
+            configuration.handshakeTimeout = .milliseconds(500) * testSlowdown
             configuration.httpHandler = { _ in
+                seen.withLockedValue { $0.started = true }
                 // Never answers: only the cancellation ends the wait.
                 do {
                     try await Task.sleep(for: .seconds(600))
                 } catch {
-                    cancelledSink.yield(Task.isCancelled)
+                    seen.withLockedValue { $0.cancelled = Task.isCancelled }
                     throw error
                 }
                 return PlainHTTPResponse.text("too late")
@@ -155,8 +160,10 @@ struct PlainHTTPHandlerTests {
         }) { _, port in
             let answer = try await RawTCP.exchange(port: port, sending: get("/forever"), timeout: .seconds(30))
             #expect(answer.readableBytes == 0)
-            var cancellations = cancelled.makeAsyncIterator()
-            #expect(await cancellations.next() == true)
+            #expect(seen.withLockedValue { $0.started }, "the request was read before the timeout")
+            try await eventually(timeout: .seconds(10), "the handler's task was cancelled") {
+                seen.withLockedValue { $0.cancelled }
+            }
         }
         #expect(log.records.filter { $0.level == .error }.isEmpty)
     }

@@ -56,7 +56,9 @@ public enum FrameFuzzer {
                 echo(event, on: &connection, into: &echoed)
             }
         } while !rest.isEmpty
-        checkPeer(receiving: connection.takeOutbound(), expecting: echoed, in: scenario)
+        var outbound: [ByteBuffer] = []
+        while let bytes = connection.takeOutbound() { outbound.append(bytes) }
+        checkPeer(receiving: outbound, expecting: echoed, in: scenario)
         return checker.events
     }
 
@@ -78,9 +80,9 @@ public enum FrameFuzzer {
     }
 
     /// Feeds what this side wrote to a peer, which must see no protocol error and exactly the echoed messages.
-    private static func checkPeer(receiving outbound: ByteBuffer?, expecting echoed: [RecordedEvent], in scenario: FrameScenario) {
+    private static func checkPeer(receiving outbound: [ByteBuffer], expecting echoed: [RecordedEvent], in scenario: FrameScenario) {
         var peer = scenario.makePeer()
-        if let outbound { peer.receive(outbound) }
+        for bytes in outbound { peer.receive(bytes) }
         var delivered: [RecordedEvent] = []
         while let event = peer.nextEvent() {
             switch event {

@@ -180,7 +180,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
     }
 
     private func writeOutbound(context: ChannelHandlerContext) {
-        if let bytes = connection?.takeOutbound() {
+        while let bytes = connection?.takeOutbound() {
             context.write(wrapOutboundOut(bytes), promise: nil)
         }
     }
