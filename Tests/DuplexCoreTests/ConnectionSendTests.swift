@@ -23,12 +23,12 @@ import Testing
         try server.send(text: "a")
         try server.send(.binary, payload: large)
         try server.send(text: "b")
-        #expect(server.pendingOutboundByteCount == 3 + 4 + size + 3)
+        #expect(server.pendingOutboundByteCount == 3 + 10 + size + 3)
         var buffers: [ByteBuffer] = []
         while let bytes = server.takeOutbound() { buffers.append(bytes) }
         #expect(server.pendingOutboundByteCount == 0)
         #expect(buffers.count == 3)
-        #expect(buffers.first.map { Array($0.readableBytesView) } == [0x81, 0x01, 0x61, 0x82, 0x7E, UInt8(size >> 8), UInt8(size & 0xFF)])
+        #expect(buffers.first.map { Array($0.readableBytesView) } == [0x81, 0x01, 0x61, 0x82, 0x7F] + (0..<8).reversed().map { UInt8(truncatingIfNeeded: size >> ($0 * 8)) })
         #expect(buffers.dropFirst().first == large)
         #expect(buffers.last.map { Array($0.readableBytesView) } == [0x81, 0x01, 0x62])
         // The payload is the sent buffer itself, not a copy of it.
@@ -39,7 +39,7 @@ import Testing
 
         var client = WebSocketConnection(role: .client, maskingKeys: .fixed(0x0102_0304))
         try client.send(.binary, payload: large)
-        #expect(client.takeOutbound()?.readableBytes == 8 + size)
+        #expect(client.takeOutbound()?.readableBytes == 14 + size)
         #expect(client.takeOutbound() == nil)
     }
 
