@@ -45,9 +45,11 @@ extension RouterMethods {
     /// what is not a handshake (426, 400), or 400 for a handshake that was not its connection's
     /// first request.
     private static func refusePlainRequest(_ request: Request, upgrader: WebSocketUpgrader) throws -> Response {
+        // HTTP Types keeps `Host` as the request's authority, not among its fields.
+        let host = request.head.authority.map { [(name: "Host", value: $0)] } ?? []
         let handshake = try HandshakeRequest(
             method: request.method.rawValue, target: request.uri.description,
-            headers: try HeaderFields(request.headers.map { (name: $0.name.rawName, value: $0.value) }))
+            headers: try HeaderFields(host + request.headers.map { (name: $0.name.rawName, value: $0.value) }))
         if case .failure(let refusal) = upgrader.validate(handshake) {
             return Response(refusal.response)
         }
