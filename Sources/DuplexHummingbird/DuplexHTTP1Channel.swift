@@ -12,9 +12,9 @@ import NIOHTTPTypesHTTP1
 /// with `Upgrade: websocket` goes to the WebSocket router (see ``DuplexWebSocketUpgrader``); every
 /// other request to the application's responder, as with Hummingbird's `HTTP1Channel`. Made by
 /// `HTTPServerBuilder.duplexWebSocket(router:configuration:)`.
-public struct DuplexHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+struct DuplexHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// How a connection's first request was answered.
-    public enum Outcome: Sendable {
+    enum Outcome: Sendable {
         /// Plain HTTP: the application's responder serves the connection.
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         /// The WebSocket router refused the upgrade with this response.
@@ -24,14 +24,14 @@ public struct DuplexHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// A connection being set up: its outcome, once known.
-    public struct Value: ServerChildChannelValue {
+    struct Value: ServerChildChannelValue {
         let outcome: EventLoopFuture<Outcome>
         /// The connection's channel.
-        public let channel: any Channel
+        let channel: any Channel
     }
 
     /// The application's responder, for plain HTTP requests.
-    public let responder: HTTPChannelHandler.Responder
+    let responder: HTTPChannelHandler.Responder
     private let configuration: HTTP1Channel.Configuration
     private let makeUpgrader: @Sendable (Logger) -> any NIOTypedHTTPServerProtocolUpgrader<Outcome>
     private let refusal: @Sendable (any NIOTypedHTTPServerProtocolUpgrader<Outcome>) -> Response?
@@ -51,7 +51,7 @@ public struct DuplexHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Sets up the HTTP/1 pipeline with the WebSocket upgrader in front.
-    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let upgrader = makeUpgrader(logger)
             let upgrade = NIOTypedHTTPServerUpgradeConfiguration<Outcome>(
@@ -84,7 +84,7 @@ public struct DuplexHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
 
     /// Serves the connection: plain HTTP as Hummingbird does, a refusal by writing it and closing,
     /// a WebSocket until its channel closes.
-    public func handle(value: Value, logger: Logger) async {
+    func handle(value: Value, logger: Logger) async {
         do {
             switch try await value.outcome.get() {
             case .http(let http):

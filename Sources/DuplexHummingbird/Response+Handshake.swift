@@ -6,11 +6,10 @@ import HTTPTypes
 extension Response {
     /// Duplex's refusal as a Hummingbird response: its status, header fields and text body.
     init(_ refusal: HandshakeResponse) {
-        var headers = HTTPFields(refusal.headers)
-        headers[.contentLength] = String(refusal.body.utf8.count)
+        // Hummingbird adds the body's Content-Length.
         self.init(
             status: HTTPResponse.Status(code: refusal.status, reasonPhrase: refusal.reason),
-            headers: headers,
+            headers: HTTPFields(refusal.headers),
             body: ResponseBody(byteBuffer: ByteBuffer(string: refusal.body)))
     }
 }
