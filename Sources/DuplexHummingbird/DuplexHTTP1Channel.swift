@@ -1,5 +1,6 @@
 #if Hummingbird
 import Duplex
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -42,7 +43,13 @@ struct DuplexHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         configuration: HTTP1Channel.Configuration
     ) where WebSocketResponder.Context: RequestContext,
         WebSocketResponder.Context.Source == ApplicationRequestContextSource {
-        self.responder = responder
+        // A request asking to upgrade that reached the HTTP path (not its connection's first, which
+        // NIO's upgrade handler took) was refused by the route: close rather than keep the
+        // connection alive for bytes the client may already send as WebSocket frames.
+        self.responder = { request, writer, channel in
+            try await responder(request, writer, channel)
+            if request.headers[.upgrade] != nil { channel.close(promise: nil) }
+        }
         self.configuration = configuration
         makeUpgrader = { logger in DuplexWebSocketUpgrader(responder: webSocketResponder, logger: logger) }
         refusal = { upgrader in

@@ -64,6 +64,19 @@ struct DuplexHummingbirdTests {
         #expect(answers[3].lowercased().contains("\r\nsec-websocket-version: 13\r\n"))
     }
 
+    @Test func aHandshakeAfterTheFirstRequestOfAConnectionIsRefusedAndClosed() async throws {
+        let started = ContinuousClock.now
+        let answer = try await TestApp.with { port, _ in
+            let first = "GET /health HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+            return try await RawHTTP.exchange(port: port, first + TestApp.handshake(port: port, TestApp.validHandshake))
+        }
+        // The server closed the connection: RawHTTP did not wait for its 10 s timeout.
+        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(answer.contains("\r\n\r\nokHTTP/1.1 400 Bad Request\r\n"))
+        #expect(answer.hasSuffix("a WebSocket handshake must be the first request on its connection\n"))
+    }
+
     @Test func serviceGroupShutdownClosesOpenWebSocketsWith1001() async throws {
         let configuration = authorized
         let status = try await TestApp.with { port, group in
