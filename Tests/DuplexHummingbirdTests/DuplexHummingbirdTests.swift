@@ -42,6 +42,14 @@ struct DuplexHummingbirdTests {
         #expect(answer.hasSuffix("\r\n\r\ntoken required\n"))
     }
 
+    @Test func anHTTPErrorThrownByMiddlewareBecomesItsResponse() async throws {
+        let answer = try await TestApp.with { port, _ in
+            try await RawHTTP.exchange(port: port, TestApp.handshake(port: port, path: "/banned", TestApp.validHandshake))
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 403 Forbidden\r\n"))
+        #expect(answer.contains("banned"))
+    }
+
     @Test func invalidHandshakesGetDuplexsStatuses() async throws {
         let answers = try await TestApp.with { port, _ in
             let noKey = TestApp.validHandshake.filter { !$0.hasPrefix("Sec-WebSocket-Key") }

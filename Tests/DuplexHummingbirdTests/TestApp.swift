@@ -7,7 +7,8 @@ import NIOCore
 import ServiceLifecycle
 
 /// The app under test: `GET /health` answers `ok`; `/ws/echo` echoes every message, behind a
-/// middleware that wants `Authorization: Bearer secret` and answers 401 `token required` without.
+/// middleware that wants `Authorization: Bearer secret` and answers 401 `token required` without;
+/// `/banned` is a WebSocket route behind a middleware that throws a 403 `HTTPError`.
 enum TestApp {
     /// Runs the app on a free port of 127.0.0.1 in a ServiceGroup, calls `body` with its port and
     /// group, then shuts the group down gracefully.
@@ -19,6 +20,7 @@ enum TestApp {
         router.group("/ws").add(middleware: BearerToken()).webSocket("echo") { _, _, ws in
             for await message in ws.messages { try await ws.send(message) }
         }
+        router.group("/banned").add(middleware: Banning()).webSocket { _, _, _ in }
         let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
         let logger = Logger(label: "duplex.hummingbird.test")
         let app = Application(
@@ -67,11 +69,20 @@ enum TestApp {
         }
     }
 
-    /// A handshake request for `/ws/echo`, with `headers` on top of Host (and, unless
+    /// Throws Hummingbird's `HTTPError` (403, `banned`) for every request.
+    struct Banning<Context: RequestContext>: RouterMiddleware {
+        func handle(
+            _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+        ) async throws -> Response {
+            throw HTTPError(.forbidden, message: "banned")
+        }
+    }
+
+    /// A handshake request for `path`, with `headers` on top of Host (and, unless
     /// `authorized` is false, the token).
-    static func handshake(port: Int, authorized: Bool = true, _ headers: [String]) -> String {
+    static func handshake(port: Int, path: String = "/ws/echo", authorized: Bool = true, _ headers: [String]) -> String {
         let lines =
-            ["GET /ws/echo HTTP/1.1", "Host: 127.0.0.1:\(port)"]
+            ["GET \(path) HTTP/1.1", "Host: 127.0.0.1:\(port)"]
             + (authorized ? ["Authorization: Bearer secret"] : []) + headers
         return lines.joined(separator: "\r\n") + "\r\n\r\n"
     }
