@@ -12,9 +12,8 @@ struct DuplexHummingbirdTests {
     }
 
     @Test func plainHTTPRoutesKeepWorking() async throws {
-        let answer = try await TestApp.with { port, _ in
-            try await RawHTTP.exchange(
-                port: port, "GET /health HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n")
+        let answer = try await TestApp.answer { port in
+            "GET /health HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\r\n"
         }
         #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(answer.hasSuffix("\r\n\r\nok"))
@@ -35,16 +34,16 @@ struct DuplexHummingbirdTests {
     }
 
     @Test func middlewareRefusesWithTheAppsResponse() async throws {
-        let answer = try await TestApp.with { port, _ in
-            try await RawHTTP.exchange(port: port, TestApp.handshake(port: port, authorized: false, TestApp.validHandshake))
+        let answer = try await TestApp.answer { port in
+            TestApp.handshake(port: port, authorized: false, TestApp.validHandshake)
         }
         #expect(answer.hasPrefix("HTTP/1.1 401 Unauthorized\r\n"))
         #expect(answer.hasSuffix("\r\n\r\ntoken required\n"))
     }
 
     @Test func anHTTPErrorThrownByMiddlewareBecomesItsResponse() async throws {
-        let answer = try await TestApp.with { port, _ in
-            try await RawHTTP.exchange(port: port, TestApp.handshake(port: port, path: "/banned", TestApp.validHandshake))
+        let answer = try await TestApp.answer { port in
+            TestApp.handshake(port: port, path: "/banned", TestApp.validHandshake)
         }
         #expect(answer.hasPrefix("HTTP/1.1 403 Forbidden\r\n"))
         #expect(answer.contains("banned"))
@@ -74,9 +73,8 @@ struct DuplexHummingbirdTests {
 
     @Test func aHandshakeAfterTheFirstRequestOfAConnectionIsRefusedAndClosed() async throws {
         let started = ContinuousClock.now
-        let answer = try await TestApp.with { port, _ in
-            let first = "GET /health HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
-            return try await RawHTTP.exchange(port: port, first + TestApp.handshake(port: port, TestApp.validHandshake))
+        let answer = try await TestApp.answer { port in
+            "GET /health HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n" + TestApp.handshake(port: port, TestApp.validHandshake)
         }
         // The server closed the connection: RawHTTP did not wait for its 10 s timeout.
         #expect(ContinuousClock.now - started < .seconds(5))

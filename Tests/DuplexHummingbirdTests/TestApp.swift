@@ -55,6 +55,11 @@ enum TestApp {
         }
     }
 
+    /// Runs the app and returns its raw answer to the request `makeRequest` writes for its port.
+    static func answer(to makeRequest: @escaping @Sendable (_ port: Int) -> String) async throws -> String {
+        try await with { port, _ in try await RawHTTP.exchange(port: port, makeRequest(port)) }
+    }
+
     struct AppDidNotStart: Error {}
 
     /// Refuses requests without `Authorization: Bearer secret` with 401 and a body.
