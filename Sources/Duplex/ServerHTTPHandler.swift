@@ -80,7 +80,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         case (.end, .awaitingEnd(let head)):
             state = .deciding
             do {
-                handle(try Self.handshakeRequest(head), context: context)
+                handle(try HandshakeRequest(head), context: context)
             } catch {
                 // NIO's parser lets some bytes through that no valid field or target holds (e.g. a
                 // control character in a value); the answer names the field, never the bytes.
@@ -236,16 +236,5 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     /// Where this connection logs.
     private var logger: Logger {
         configuration.session.telemetry?.logger ?? configuration.logger
-    }
-
-    /// The request `head` holds; throws ``HTTPFieldError`` for a field, method or target that no
-    /// valid request holds.
-    private static func handshakeRequest(_ head: HTTPRequestHead) throws(HTTPFieldError) -> HandshakeRequest {
-        try HandshakeRequest(
-            method: head.method.rawValue,
-            target: head.uri,
-            version: HTTPVersionNumber(major: head.version.major, minor: head.version.minor),
-            headers: try HeaderFields(parsedFields: head.headers.lazy.map { (name: $0.name, value: $0.value) })
-        )
     }
 }

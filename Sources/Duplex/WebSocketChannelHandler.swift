@@ -126,7 +126,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ServerShutdownEvent {
+        if event is ServerShutdownEvent || event is ChannelShouldQuiesceEvent {
             try? initiateClose(code: .goingAway, reason: "server shutting down")
             return
         }

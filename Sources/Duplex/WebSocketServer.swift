@@ -258,19 +258,17 @@ public final class WebSocketServer: Sendable {
         case .success(let request):
             upgrade = request
         }
-        guard configuration.originPolicy.accepts(origin: upgrade.origin, host: upgrade.host) else {
-            metrics.rejected(reason: "origin")
-            logger.info(
-                "handshake refused (403): origin \(upgrade.origin ?? "") is not allowed for host \(upgrade.host)",
-                metadata: ["duplex.origin": "\(upgrade.origin ?? "")"])
-            _ = incoming.respond(.reject(HandshakeResponse(status: .forbidden, body: "origin not allowed\n")))
-            return nil
-        }
-        if let required = configuration.requiredSubprotocols,
-            !upgrade.subprotocols.contains(where: required.contains)
+        if let refusal = WebSocketUpgrader.policyRefusal(
+            of: upgrade, originPolicy: configuration.originPolicy,
+            requiredSubprotocols: configuration.requiredSubprotocols)
         {
-            let body = "no supported subprotocol offered; expected one of: \(required.joined(separator: ", "))\n"
-            _ = incoming.respond(.reject(HandshakeResponse(status: .badRequest, body: body)))
+            if refusal.reason == .origin {
+                metrics.rejected(reason: "origin")
+                logger.info(
+                    "handshake refused (403): origin \(upgrade.origin ?? "") is not allowed for host \(upgrade.host)",
+                    metadata: ["duplex.origin": "\(upgrade.origin ?? "")"])
+            }
+            _ = incoming.respond(.reject(refusal.response))
             return nil
         }
         do {
