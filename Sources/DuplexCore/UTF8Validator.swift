@@ -21,6 +21,9 @@ import NIOCore
 
     @usableFromInline static let failed: UInt8 = .max
     static let highBits: UInt64 = 0x8080_8080_8080_8080
+    /// Shorter runs go to the state machine when the kernel is `.best`: for them the call and the
+    /// kernel's setup cost more than the bytes (16-byte frames parsed 5% slower through the kernel).
+    static let shortestVectorRun = 32
 
     /// A validator at the start of a text.
     @inlinable
@@ -84,7 +87,7 @@ import NIOCore
     }
 
     /// Feeds the next bytes, checking their run of whole sequences with `kernel` (the state machine
-    /// if this processor cannot run it).
+    /// if this processor cannot run it, or if the kernel is `.best` and the run is short).
     mutating func validate(_ bytes: UnsafeRawBufferPointer, kernel: Kernel) -> Bool {
         guard pending != Self.failed else { return false }
         guard let base = bytes.baseAddress else { return true }
@@ -96,7 +99,7 @@ import NIOCore
             index &+= 1
         }
         let openStart = Self.openSequenceStart(base, from: index, to: count)
-        if index < openStart {
+        if openStart &- index >= (kernel == .best ? Self.shortestVectorRun : 1) {
             switch duplex_utf8_check_run(kernel.code, base + index, openStart &- index) {
             case 1: index = openStart
             case 0:
