@@ -92,161 +92,85 @@ static unsigned x86Kernels(void) {
     return kernels;
 }
 
-__attribute__((target("avx2"))) static int checkAVX2(const uint8_t *bytes, size_t count) {
-    // The tables in both 128-bit lanes (vpshufb looks up within each lane).
-    const __m256i previousHigh = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)tables[0]));
-    const __m256i previousLow = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)tables[1]));
-    const __m256i currentHigh = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)tables[2]));
-    const __m256i openAtEnd = _mm256_inserti128_si256(
-        _mm256_set1_epi8(-1), _mm_loadu_si128((const __m128i *)tables[3]), 1);
-    const __m256i nibble = _mm256_set1_epi8(0x0F);
-    const __m256i thirdByte = _mm256_set1_epi8((char)(0xE0 - 0x80));
-    const __m256i fourthByte = _mm256_set1_epi8((char)(0xF0 - 0x80));
-    const __m256i highBit = _mm256_set1_epi8((char)0x80);
-    __m256i previous = _mm256_setzero_si256(), error = _mm256_setzero_si256();
-    __m256i open = _mm256_setzero_si256();  // sequences the previous vector left open
-    uint8_t last[32];
-    size_t index = 0;
-    while (index < count) {
-        __m256i input;
-        if (count - index >= 64) {
-            __m256i first = _mm256_loadu_si256((const __m256i *)(bytes + index));
-            __m256i second = _mm256_loadu_si256((const __m256i *)(bytes + index + 32));
-            if (_mm256_movemask_epi8(_mm256_or_si256(first, second)) == 0) {
-                error = _mm256_or_si256(error, open);
-                open = _mm256_setzero_si256();
-                previous = second;
-                index += 64;
-                continue;
-            }
-            input = first;
-            index += 32;
-        } else if (count - index >= 32) {
-            input = _mm256_loadu_si256((const __m256i *)(bytes + index));
-            index += 32;
-        } else {
-            __builtin_memset(last, 0, sizeof last);  // ASCII NULs after the end: a cut sequence fails
-            __builtin_memcpy(last, bytes + index, count - index);
-            input = _mm256_loadu_si256((const __m256i *)last);
-            index = count;
-        }
-        if (_mm256_movemask_epi8(input) == 0) {
-            error = _mm256_or_si256(error, open);
-            open = _mm256_setzero_si256();
-            previous = input;
-            continue;
-        }
-        __m256i carried = _mm256_permute2x128_si256(previous, input, 0x21);
-        __m256i previous1 = _mm256_alignr_epi8(input, carried, 15);
-        __m256i previous2 = _mm256_alignr_epi8(input, carried, 14);
-        __m256i previous3 = _mm256_alignr_epi8(input, carried, 13);
-        __m256i classes = _mm256_and_si256(
-            _mm256_and_si256(
-                _mm256_shuffle_epi8(previousHigh, _mm256_and_si256(_mm256_srli_epi16(previous1, 4), nibble)),
-                _mm256_shuffle_epi8(previousLow, _mm256_and_si256(previous1, nibble))),
-            _mm256_shuffle_epi8(currentHigh, _mm256_and_si256(_mm256_srli_epi16(input, 4), nibble)));
-        __m256i mustContinue = _mm256_and_si256(
-            _mm256_or_si256(_mm256_subs_epu8(previous2, thirdByte), _mm256_subs_epu8(previous3, fourthByte)),
-            highBit);
-        error = _mm256_or_si256(error, _mm256_xor_si256(classes, mustContinue));
-        open = _mm256_subs_epu8(input, openAtEnd);
-        previous = input;
-    }
-    error = _mm256_or_si256(error, open);
-    return _mm256_testz_si256(error, error);
-}
+#define VEC __m256i
+#define WIDTH 32
+#define KERNEL_NAME checkAVX2
+#define KERNEL_ATTRIBUTES __attribute__((target("avx2")))
+#define LOAD(pointer) _mm256_loadu_si256((const __m256i *)(pointer))
+#define SPLAT(byte) _mm256_set1_epi8((char)(byte))
+// The tables in both 128-bit lanes (vpshufb looks up within each lane).
+#define TABLE(row) _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)tables[row]))
+#define OPEN_AT_END _mm256_inserti128_si256(SPLAT(0xFF), _mm_loadu_si128((const __m128i *)tables[3]), 1)
+#define AND _mm256_and_si256
+#define OR _mm256_or_si256
+#define XOR _mm256_xor_si256
+#define SUBS _mm256_subs_epu8
+#define SHUFFLE _mm256_shuffle_epi8
+#define HIGH_NIBBLE(vector) AND(_mm256_srli_epi16(vector, 4), nibble)
+// The last bytes of the previous vector's upper lane before this one's lower lane, then within it.
+#define PREVIOUS(input, previous, n) \
+    _mm256_alignr_epi8(input, _mm256_permute2x128_si256(previous, input, 0x21), 16 - (n))
+#define IS_ASCII(vector) (_mm256_movemask_epi8(vector) == 0)
+#define IS_ZERO(vector) _mm256_testz_si256(vector, vector)
+#include "UTF8KernelBody.h"
+#undef VEC
+#undef WIDTH
+#undef KERNEL_NAME
+#undef KERNEL_ATTRIBUTES
+#undef LOAD
+#undef SPLAT
+#undef TABLE
+#undef OPEN_AT_END
+#undef AND
+#undef OR
+#undef XOR
+#undef SUBS
+#undef SHUFFLE
+#undef HIGH_NIBBLE
+#undef PREVIOUS
+#undef IS_ASCII
+#undef IS_ZERO
 
-__attribute__((target("ssse3"))) static int checkSSSE3(const uint8_t *bytes, size_t count) {
-    const __m128i previousHigh = _mm_loadu_si128((const __m128i *)tables[0]);
-    const __m128i previousLow = _mm_loadu_si128((const __m128i *)tables[1]);
-    const __m128i currentHigh = _mm_loadu_si128((const __m128i *)tables[2]);
-    const __m128i openAtEnd = _mm_loadu_si128((const __m128i *)tables[3]);
-    const __m128i nibble = _mm_set1_epi8(0x0F);
-    const __m128i thirdByte = _mm_set1_epi8((char)(0xE0 - 0x80));
-    const __m128i fourthByte = _mm_set1_epi8((char)(0xF0 - 0x80));
-    const __m128i highBit = _mm_set1_epi8((char)0x80);
-    __m128i previous = _mm_setzero_si128(), error = _mm_setzero_si128(), open = _mm_setzero_si128();
-    uint8_t last[16];
-    size_t index = 0;
-    while (index < count) {
-        __m128i input;
-        if (count - index >= 16) {
-            input = _mm_loadu_si128((const __m128i *)(bytes + index));
-            index += 16;
-        } else {
-            __builtin_memset(last, 0, sizeof last);
-            __builtin_memcpy(last, bytes + index, count - index);
-            input = _mm_loadu_si128((const __m128i *)last);
-            index = count;
-        }
-        if (_mm_movemask_epi8(input) == 0) {
-            error = _mm_or_si128(error, open);
-            open = _mm_setzero_si128();
-            previous = input;
-            continue;
-        }
-        __m128i previous1 = _mm_alignr_epi8(input, previous, 15);
-        __m128i previous2 = _mm_alignr_epi8(input, previous, 14);
-        __m128i previous3 = _mm_alignr_epi8(input, previous, 13);
-        __m128i classes = _mm_and_si128(
-            _mm_and_si128(
-                _mm_shuffle_epi8(previousHigh, _mm_and_si128(_mm_srli_epi16(previous1, 4), nibble)),
-                _mm_shuffle_epi8(previousLow, _mm_and_si128(previous1, nibble))),
-            _mm_shuffle_epi8(currentHigh, _mm_and_si128(_mm_srli_epi16(input, 4), nibble)));
-        __m128i mustContinue = _mm_and_si128(
-            _mm_or_si128(_mm_subs_epu8(previous2, thirdByte), _mm_subs_epu8(previous3, fourthByte)), highBit);
-        error = _mm_or_si128(error, _mm_xor_si128(classes, mustContinue));
-        open = _mm_subs_epu8(input, openAtEnd);
-        previous = input;
-    }
-    error = _mm_or_si128(error, open);
-    return _mm_movemask_epi8(_mm_cmpeq_epi8(error, _mm_setzero_si128())) == 0xFFFF;
-}
+#define VEC __m128i
+#define WIDTH 16
+#define KERNEL_NAME checkSSSE3
+#define KERNEL_ATTRIBUTES __attribute__((target("ssse3")))
+#define LOAD(pointer) _mm_loadu_si128((const __m128i *)(pointer))
+#define SPLAT(byte) _mm_set1_epi8((char)(byte))
+#define TABLE(row) LOAD(tables[row])
+#define OPEN_AT_END TABLE(3)
+#define AND _mm_and_si128
+#define OR _mm_or_si128
+#define XOR _mm_xor_si128
+#define SUBS _mm_subs_epu8
+#define SHUFFLE _mm_shuffle_epi8
+#define HIGH_NIBBLE(vector) AND(_mm_srli_epi16(vector, 4), nibble)
+#define PREVIOUS(input, previous, n) _mm_alignr_epi8(input, previous, 16 - (n))
+#define IS_ASCII(vector) (_mm_movemask_epi8(vector) == 0)
+#define IS_ZERO(vector) (_mm_movemask_epi8(_mm_cmpeq_epi8(vector, _mm_setzero_si128())) == 0xFFFF)
+#include "UTF8KernelBody.h"
 
 #elif defined(__aarch64__) || defined(_M_ARM64)
 #include <arm_neon.h>
 
-static int checkNEON(const uint8_t *bytes, size_t count) {
-    const uint8x16_t previousHigh = vld1q_u8(tables[0]), previousLow = vld1q_u8(tables[1]);
-    const uint8x16_t currentHigh = vld1q_u8(tables[2]), openAtEnd = vld1q_u8(tables[3]);
-    const uint8x16_t nibble = vdupq_n_u8(0x0F), highBit = vdupq_n_u8(0x80);
-    const uint8x16_t thirdByte = vdupq_n_u8(0xE0 - 0x80), fourthByte = vdupq_n_u8(0xF0 - 0x80);
-    uint8x16_t previous = vdupq_n_u8(0), error = vdupq_n_u8(0), open = vdupq_n_u8(0);
-    uint8_t last[16];
-    size_t index = 0;
-    while (index < count) {
-        uint8x16_t input;
-        if (count - index >= 16) {
-            input = vld1q_u8(bytes + index);
-            index += 16;
-        } else {
-            __builtin_memset(last, 0, sizeof last);
-            __builtin_memcpy(last, bytes + index, count - index);
-            input = vld1q_u8(last);
-            index = count;
-        }
-        if (vmaxvq_u8(input) < 0x80) {
-            error = vorrq_u8(error, open);
-            open = vdupq_n_u8(0);
-            previous = input;
-            continue;
-        }
-        uint8x16_t previous1 = vextq_u8(previous, input, 15);
-        uint8x16_t previous2 = vextq_u8(previous, input, 14);
-        uint8x16_t previous3 = vextq_u8(previous, input, 13);
-        uint8x16_t classes = vandq_u8(
-            vandq_u8(vqtbl1q_u8(previousHigh, vshrq_n_u8(previous1, 4)),
-                vqtbl1q_u8(previousLow, vandq_u8(previous1, nibble))),
-            vqtbl1q_u8(currentHigh, vshrq_n_u8(input, 4)));
-        uint8x16_t mustContinue = vandq_u8(
-            vorrq_u8(vqsubq_u8(previous2, thirdByte), vqsubq_u8(previous3, fourthByte)), highBit);
-        error = vorrq_u8(error, veorq_u8(classes, mustContinue));
-        open = vqsubq_u8(input, openAtEnd);
-        previous = input;
-    }
-    error = vorrq_u8(error, open);
-    return vmaxvq_u8(error) == 0;
-}
+#define VEC uint8x16_t
+#define WIDTH 16
+#define KERNEL_NAME checkNEON
+#define KERNEL_ATTRIBUTES
+#define LOAD(pointer) vld1q_u8(pointer)
+#define SPLAT(byte) vdupq_n_u8(byte)
+#define TABLE(row) LOAD(tables[row])
+#define OPEN_AT_END TABLE(3)
+#define AND vandq_u8
+#define OR vorrq_u8
+#define XOR veorq_u8
+#define SUBS vqsubq_u8
+#define SHUFFLE vqtbl1q_u8
+#define HIGH_NIBBLE(vector) vshrq_n_u8(vector, 4)
+#define PREVIOUS(input, previous, n) vextq_u8(previous, input, 16 - (n))
+#define IS_ASCII(vector) (vmaxvq_u8(vector) < 0x80)
+#define IS_ZERO(vector) (vmaxvq_u8(vector) == 0)
+#include "UTF8KernelBody.h"
 #endif
 
 /// Bit `1 << kernel` for each kernel this processor can run, found once.
