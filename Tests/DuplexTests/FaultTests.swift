@@ -72,7 +72,7 @@ struct FaultTests {
     ) async throws {
         let ended = CloseLog()
         let port = try await ServerHarness.with(
-            configure: { $0.handshakeTimeout = .seconds(2) },
+            configure: { $0.handshakeTimeout = .seconds(2) * testSlowdown },
             decide: { _ in .accept(eventHandler: { CloseRecorder(log: ended) }) }
         ) { server, port in
             for _ in 0..<Self.rounds {
