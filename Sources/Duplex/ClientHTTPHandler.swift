@@ -13,11 +13,15 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     private enum State {
         case awaitingHead
         case awaitingEnd(HandshakeResponse)
+        /// A refusal: its body's first ``HandshakeError/refusalBodyLimit`` bytes, until its end.
+        case readingRefusal(HandshakeResponse, body: ByteBuffer)
         case done
         case upgraded
     }
 
     private let handshake: ClientHandshake
+    /// The URL being connected to, as the ``WebSocket`` reports it.
+    private let url: String
     private let configuration: WebSocketClientConfiguration
     private let eofHold: UpgradeEOFHold
     private let encoder: any RemovableChannelHandler
@@ -33,6 +37,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
 
     init(
         handshake: ClientHandshake,
+        url: String,
         configuration: WebSocketClientConfiguration,
         eofHold: UpgradeEOFHold,
         encoder: any RemovableChannelHandler,
@@ -40,6 +45,7 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         upgraded: EventLoopPromise<WebSocket>
     ) {
         self.handshake = handshake
+        self.url = url
         self.configuration = configuration
         self.eofHold = eofHold
         self.encoder = encoder
@@ -67,9 +73,14 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         self.context = nil
     }
 
-    /// The handshake deadline passed: fail the connect.
+    /// The handshake deadline passed: fail the connect (with the refusal, if one is being read).
     func deadlineReached(now: NIODeadline) {
-        if let context { fail(WebSocketError.handshakeTimeout, context: context) }
+        guard let context else { return }
+        if case .readingRefusal(let response, let body) = state {
+            refuse(response, body: body, context: context)
+        } else {
+            fail(WebSocketError.handshakeTimeout, context: context)
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -78,6 +89,9 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        if case .readingRefusal(let response, let body) = state {
+            refuse(response, body: body, context: context)
+        }
         fail(WebSocketError.connectionClosedDuringHandshake, context: context)
         context.fireChannelInactive()
     }
@@ -114,10 +128,22 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             if response.status == 101 {
                 state = .awaitingEnd(response)
             } else {
-                validate(response, context: context)
+                state = .readingRefusal(response, body: context.channel.allocator.buffer(capacity: 0))
             }
         case (.end, .awaitingEnd(let response)):
             validate(response, context: context)
+        case (.body(var part), .readingRefusal(let response, var body)):
+            let room = HandshakeError.refusalBodyLimit - body.readableBytes
+            if part.readableBytes >= room, let kept = part.readSlice(length: room) {
+                body.writeImmutableBuffer(kept)
+                refuse(response, body: body, context: context)
+            } else {
+                state = .done  // no copy-on-write of `body` while it grows
+                body.writeBuffer(&part)
+                state = .readingRefusal(response, body: body)
+            }
+        case (.end, .readingRefusal(let response, let body)):
+            refuse(response, body: body, context: context)
         default:
             break
         }
@@ -151,7 +177,8 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     private func upgrade(_ result: ClientHandshakeResult, context: ChannelHandlerContext) throws {
         let (handler, webSocket) = WebSocket.makeConnection(
             channel: context.channel, role: .client, session: configuration.session,
-            subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: nil
+            subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: nil,
+            clientHandshake: ClientHandshakeOutcome(url: url, responseHeaders: result.headers)
         )
         let pipeline = context.pipeline.syncOperations
         try pipeline.addHandler(handler, position: .after(self))
@@ -163,11 +190,18 @@ final class ClientHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         }
     }
 
+    /// Fails the connect with the server's refusal, its body as read so far attached.
+    private func refuse(_ response: HandshakeResponse, body: ByteBuffer, context: ChannelHandlerContext) {
+        var response = response
+        response.body = String(decoding: body.readableBytesView, as: UTF8.self)
+        fail(HandshakeError.unexpectedStatus(response), context: context)
+    }
+
     private func fail(_ error: any Error, context: ChannelHandlerContext) {
         switch state {
         case .done, .upgraded:
             return
-        case .awaitingHead, .awaitingEnd:
+        case .awaitingHead, .awaitingEnd, .readingRefusal:
             state = .done
             sweeper?.disarm(self)
             upgraded.fail(error)

@@ -6,9 +6,11 @@ import NIOPosix
 import NIOSSL
 
 extension WebSocket {
-    /// Connects to `url` (`ws://` or `wss://`, e.g. `ws://[::1]:8080/chat?room=1`), completes the
-    /// opening handshake, runs `body` with the connection, and closes it when `body` ends: with 1000
-    /// when it returns, 1011 when it throws. Returns what `body` returns.
+    /// Connects to `url` (`ws://` or `wss://`, e.g. `ws://[::1]:8080/chat?room=1`, or
+    /// `ws+unix:/path/to/socket:/chat` for a Unix domain socket), completes the opening handshake
+    /// (following redirects: ``WebSocketClientConfiguration/maxRedirects``), runs `body` with the
+    /// connection, and closes it when `body` ends: with 1000 when it returns, 1011 when it throws.
+    /// Returns what `body` returns.
     ///
     /// Cancelling the calling task starts the close handshake with 1001 (going away); ``messages``
     /// then finishes, and the connection closes once the handshake completes or the close timeout
@@ -18,10 +20,12 @@ extension WebSocket {
     /// into the request (a space, `#`, control or non-ASCII character in `url` (field `URL`); a
     /// ``WebSocketClientConfiguration/origin`` with a control character (`header Origin`); a
     /// subprotocol that is not a token (`subprotocol N`)) and ``WebSocketError/invalidURL(_:)``
-    /// when `url` is not a `ws://` or `wss://` URL. Then throws a connection error,
+    /// when `url` is not a `ws://`, `wss://` or `ws+unix:` URL. Then throws a connection error,
     /// `HandshakeError` when the server's answer is not a valid acceptance of the handshake (e.g.
+    /// `.unexpectedStatus` with the server's status, headers and the start of its body,
     /// `.acceptMismatch`, or `.malformedResponse` for a head with an invalid field),
-    /// ``WebSocketError/handshakeTimeout``, or what `body` throws.
+    /// ``WebSocketError/handshakeTimeout``, ``WebSocketError/tooManyRedirects(_:)``,
+    /// ``WebSocketError/insecureRedirect(_:)``, or what `body` throws.
     public static func connect<Result>(
         to url: String,
         configuration: WebSocketClientConfiguration = WebSocketClientConfiguration(),
@@ -30,10 +34,42 @@ extension WebSocket {
     ) async throws -> Result {
         let parsed = try WebSocketURL(validating: url)
         try configuration.session.validate()
-        let webSocket = try await open(parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
+        let webSocket = try await open(following: parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
         let executor = configuration.session.runsTaskOnEventLoop ? webSocket.taskExecutor : nil
         return try await withTaskExecutorPreference(executor) {
             try await webSocket.run(body)
+        }
+    }
+
+    /// Connects and completes the handshake, following redirects.
+    static func open(
+        following url: WebSocketURL,
+        configuration: WebSocketClientConfiguration,
+        eventLoopGroup: any EventLoopGroup
+    ) async throws -> WebSocket {
+        var url = url
+        var configuration = configuration
+        var redirects = 0
+        while true {
+            do {
+                return try await open(url, configuration: configuration, eventLoopGroup: eventLoopGroup)
+            } catch HandshakeError.unexpectedStatus(let response)
+                where WebSocketURL.redirectStatuses.contains(response.status) && configuration.maxRedirects > 0
+            {
+                guard let location = response.headers.first(name: "Location") else {
+                    throw HandshakeError.unexpectedStatus(response)
+                }
+                let next = try url.resolving(location: location)
+                guard redirects < configuration.maxRedirects else { throw WebSocketError.tooManyRedirects(next.description) }
+                guard next.isSecure || !url.isSecure else { throw WebSocketError.insecureRedirect(next.description) }
+                if !next.isSameOrigin(as: url) {
+                    configuration.headers.remove(name: "Authorization")
+                    configuration.headers.remove(name: "Cookie")
+                }
+                configuration.logger.debug("following a \(response.status) redirect from \(url) to \(next)")
+                url = next
+                redirects += 1
+            }
         }
     }
 
@@ -44,7 +80,7 @@ extension WebSocket {
         eventLoopGroup: any EventLoopGroup
     ) async throws -> WebSocket {
         var logger = configuration.logger
-        logger[metadataKey: "duplex.peer"] = "\(url.host):\(url.port)"
+        logger[metadataKey: "duplex.peer"] = "\(url.unixSocketPath ?? "\(url.host):\(url.port)")"
         logger[metadataKey: "duplex.path"] = "\(url.target)"
         let configuration = {
             var configuration = configuration
@@ -63,9 +99,9 @@ extension WebSocket {
         let serverHostname = Self.isIPAddress(url.host) ? nil : url.host
         let loop = eventLoopGroup.next()
         let upgraded = loop.makePromise(of: WebSocket.self)
-        let bootstrap = ClientBootstrap(group: loop)
-            .connectTimeout(configuration.connectTimeout)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        var bootstrap = ClientBootstrap(group: loop).connectTimeout(configuration.connectTimeout)
+        if url.unixSocketPath == nil { bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1) }
+        bootstrap = bootstrap
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
@@ -81,13 +117,17 @@ extension WebSocket {
                         encoder,
                         decoder,
                         ClientHTTPHandler(
-                            handshake: handshake, configuration: configuration, eofHold: eofHold,
+                            handshake: handshake, url: url.description, configuration: configuration, eofHold: eofHold,
                             encoder: encoder, decoder: decoder, upgraded: upgraded),
                     ])
                 }
             }
         do {
-            _ = try await bootstrap.connect(host: url.host, port: url.port).get()
+            if let path = url.unixSocketPath {
+                _ = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            } else {
+                _ = try await bootstrap.connect(host: url.host, port: url.port).get()
+            }
         } catch {
             upgraded.fail(error)
             logger.debug("connect failed: \(error)")

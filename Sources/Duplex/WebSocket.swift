@@ -16,6 +16,13 @@ public final class WebSocket: Sendable {
     public let extensions: [any NegotiatedExtension]
     /// The peer's address.
     public let remoteAddress: SocketAddress?
+    /// On the client side, the URL the connection was made to: the one given to
+    /// ``connect(to:configuration:eventLoopGroup:_:)``, or where its redirects led. `nil` on the
+    /// server side.
+    public let url: String?
+    /// On the client side, the header fields of the server's 101 response. `nil` on the server
+    /// side.
+    public let responseHeaders: HeaderFields?
     /// The channel the connection runs on.
     let channel: any Channel
     let handler: HandlerReference
@@ -29,12 +36,15 @@ public final class WebSocket: Sendable {
         channel: any Channel,
         handler: HandlerReference,
         offLoopSends: OffLoopSends,
-        closeStatus: NIOLockedValueBox<CloseStatus?>
+        closeStatus: NIOLockedValueBox<CloseStatus?>,
+        clientHandshake: ClientHandshakeOutcome?
     ) {
         self.messages = messages
         self.subprotocol = subprotocol
         self.extensions = extensions
         self.remoteAddress = channel.remoteAddress
+        self.url = clientHandshake?.url
+        self.responseHeaders = clientHandshake?.responseHeaders
         self.channel = channel
         self.handler = handler
         self.offLoopSends = offLoopSends
@@ -158,6 +168,14 @@ public final class WebSocket: Sendable {
     }
 }
 
+/// What a client's handshake leaves on its ``WebSocket``.
+struct ClientHandshakeOutcome {
+    /// The URL connected to, after redirects.
+    var url: String
+    /// The 101 response's header fields.
+    var responseHeaders: HeaderFields
+}
+
 extension WebSocket {
     /// Bytes that messages sent from tasks off the connection's event loop may occupy on their way to
     /// it before ``send(_:)`` waits: 64 KiB, the channel's default write buffer bound.
@@ -176,7 +194,8 @@ extension WebSocket {
         session: SessionConfiguration,
         subprotocol: String?,
         extensions: [any NegotiatedExtension],
-        eventHandler: (any WebSocketEventHandler)?
+        eventHandler: (any WebSocketEventHandler)?,
+        clientHandshake: ClientHandshakeOutcome? = nil
     ) -> (WebSocketChannelHandler, WebSocket?) {
         // The channel handler answers pings itself, so that a peer that floods pings without
         // reading gets only the latest one answered.
@@ -209,7 +228,8 @@ extension WebSocket {
         let messages = WebSocketMessages(reader: MessageReader(queue: queue, logger: session.telemetry?.logger))
         let webSocket = WebSocket(
             messages: messages, subprotocol: subprotocol, extensions: extensions,
-            channel: channel, handler: reference, offLoopSends: offLoopSends, closeStatus: closeStatus
+            channel: channel, handler: reference, offLoopSends: offLoopSends, closeStatus: closeStatus,
+            clientHandshake: clientHandshake
         )
         return (handler, webSocket)
     }

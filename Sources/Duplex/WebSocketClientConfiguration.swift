@@ -21,6 +21,12 @@ public struct WebSocketClientConfiguration: Sendable {
     public var connectTimeout: TimeAmount = .seconds(10)
     /// How long the opening handshake may take once connected (TLS included). Default 10 s.
     public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// How many redirects (301, 302, 303, 307, 308 with a `Location`) a connect follows before it
+    /// fails with ``WebSocketError/tooManyRedirects(_:)``. Default 10; 0 follows none (the
+    /// redirect is then a ``HandshakeError/unexpectedStatus(_:)`` carrying its `Location`).
+    /// A redirect from `wss://` to `ws://` is never followed; when a redirect leaves the origin
+    /// (scheme, host and port), `Authorization` and `Cookie` are not sent on.
+    public var maxRedirects = 10
     /// Limits and timeouts of the open connection.
     public var session = SessionConfiguration()
     /// Where the client logs (at `debug`: connecting, the handshake's outcome, the close), with the

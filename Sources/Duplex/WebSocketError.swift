@@ -16,6 +16,12 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
     case serverShutDown
     /// A method that must run on the channel's event loop was called from elsewhere.
     case notOnEventLoop
+    /// The server redirected more times than ``WebSocketClientConfiguration/maxRedirects``
+    /// allows; the URL is where the last redirect pointed.
+    case tooManyRedirects(String)
+    /// A `wss://` server redirected to a `ws://` URL (which would send the request unencrypted);
+    /// the URL is the insecure one.
+    case insecureRedirect(String)
 
     /// A sentence for logs and error messages.
     public var description: String {
@@ -27,6 +33,8 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
         case .serverAlreadyRunning: return "the server is already running: run(_:) may be called once"
         case .serverShutDown: return "the server was shut down"
         case .notOnEventLoop: return "called off the channel's event loop"
+        case .tooManyRedirects(let url): return "too many redirects (the last to \(url))"
+        case .insecureRedirect(let url): return "refused to follow a redirect from wss:// to \(url)"
         }
     }
 }

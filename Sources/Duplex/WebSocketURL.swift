@@ -1,6 +1,7 @@
 import DuplexCore
 
-/// A parsed `ws://` or `wss://` URL (RFC 6455 §3): scheme, host, port, and the request target.
+/// A parsed `ws://` or `wss://` URL (RFC 6455 §3): scheme, host, port, and the request target; or
+/// a `ws+unix:` URL (as Node's ws spells it): a Unix domain socket's path and the request target.
 package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// Whether the scheme is `wss` (TLS).
     package private(set) var isSecure: Bool
@@ -9,7 +10,10 @@ package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// The port: the explicit one, or 80 for `ws` and 443 for `wss`.
     package private(set) var port: Int
     /// The path and query, e.g. `/chat?room=1`; `/` when the URL has no path.
-    package private(set) var target: String
+    package internal(set) var target: String
+    /// For a `ws+unix:` URL, the socket's path (and ``host`` is `localhost`, the `Host` header's
+    /// value); `nil` for TCP.
+    package private(set) var unixSocketPath: String?
 
     /// Parses `string`; `nil` when it is not a `ws://` or `wss://` URL with a host. A fragment is
     /// not allowed (RFC 6455 §3); user information is not supported. Nor are spaces, control and
@@ -23,7 +27,9 @@ package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
     /// Parses `string` like ``init(_:)``, throwing ``HTTPFieldError`` (field `URL`, rule
     /// ``HTTPFieldError/Rule/targetCharacter``) for a space, `#`, a control or a non-ASCII
     /// character, and ``WebSocketError/invalidURL(_:)`` when it is not a `ws://` or `wss://` URL
-    /// with a host.
+    /// with a host, nor a `ws+unix:` URL: `ws+unix:/path/to/socket` or
+    /// `ws+unix:/path/to/socket:/request/path?query` (`ws+unix:///…` too), the socket's path ending
+    /// at the first `:`.
     init(validating string: String) throws {
         guard string.utf8.allSatisfy(HTTPGrammar.isTargetCharacter) else {
             throw HTTPFieldError(field: "URL", rule: .targetCharacter)
@@ -31,7 +37,21 @@ package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
         let invalid = WebSocketError.invalidURL(string)
         let lowered = string.lowercased()
         let rest: Substring
-        if lowered.hasPrefix("ws://") {
+        if lowered.hasPrefix("ws+unix:") {
+            var socket = string.dropFirst(8)
+            if socket.hasPrefix("//") { socket = socket.dropFirst(2) }
+            let separator = socket.firstIndex(of: ":") ?? socket.endIndex
+            let path = socket[separator...].dropFirst()
+            guard socket.hasPrefix("/"), separator > socket.index(after: socket.startIndex),
+                path.isEmpty || path.hasPrefix("/") || path.hasPrefix("?")
+            else { throw invalid }
+            isSecure = false
+            host = "localhost"
+            port = 80
+            unixSocketPath = String(socket[..<separator])
+            target = path.isEmpty ? "/" : path.hasPrefix("?") ? "/" + path : String(path)
+            return
+        } else if lowered.hasPrefix("ws://") {
             isSecure = false
             rest = string.dropFirst(5)
         } else if lowered.hasPrefix("wss://") {
@@ -81,6 +101,7 @@ package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
 
     /// The URL as text.
     package var description: String {
-        "\(isSecure ? "wss" : "ws")://\(hostHeader)\(target)"
+        if let unixSocketPath { return "ws+unix:\(unixSocketPath):\(target)" }
+        return "\(isSecure ? "wss" : "ws")://\(hostHeader)\(target)"
     }
 }

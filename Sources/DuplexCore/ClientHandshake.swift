@@ -84,7 +84,7 @@
     public func validate(_ response: HandshakeResponse) throws(HandshakeError) -> ClientHandshakeResult {
         let headers = response.headers
         guard response.status == 101 else {
-            throw .unexpectedStatus(code: response.status, reason: response.reason)
+            throw .unexpectedStatus(response)
         }
         guard headers.containsToken("websocket", name: "Upgrade") else { throw .missingUpgradeHeader }
         guard headers.containsToken("upgrade", name: "Connection") else { throw .missingConnectionHeader }

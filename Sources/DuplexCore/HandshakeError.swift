@@ -2,8 +2,11 @@
 ///
 /// Each case's ``description`` says, for a person, what the server did wrong.
 public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
-    /// The server answered with a status other than 101.
-    case unexpectedStatus(code: Int, reason: String)
+    /// The server answered with a status other than 101: its status line, headers (a 302's
+    /// `Location`, a 401's `WWW-Authenticate`, a 503's `Retry-After`) and, when the connection
+    /// read it, the start of its body (at most ``refusalBodyLimit`` bytes, decoded as UTF-8 with
+    /// invalid bytes replaced), which often says why.
+    case unexpectedStatus(HandshakeResponse)
     /// The response had no `Upgrade: websocket` header.
     case missingUpgradeHeader
     /// The response's `Connection` header did not contain the `upgrade` token.
@@ -25,11 +28,20 @@ public enum HandshakeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// The response was not well-formed HTTP.
     case malformedResponse(String)
 
+    /// How much of a refusal's body ``unexpectedStatus(_:)`` keeps: 4 KiB.
+    public static let refusalBodyLimit = 4096
+
     /// What went wrong, for a person.
     public var description: String {
         switch self {
-        case .unexpectedStatus(let code, let reason):
-            return "server answered \(code) \(reason) instead of 101 Switching Protocols: not a WebSocket endpoint, or it refused the handshake"
+        case .unexpectedStatus(let response):
+            var text = "server answered \(response.status) \(response.reason) instead of 101 Switching Protocols: not a WebSocket endpoint, or it refused the handshake"
+            if let location = response.headers["Location"].first { text += " (Location: \(location))" }
+            // The body's first line, without control characters (it goes to logs and terminals).
+            let firstLine = response.body.unicodeScalars.prefix { $0 != "\n" && $0 != "\r" }.prefix(200)
+            let excerpt = String(String.UnicodeScalarView(firstLine.filter { $0.value >= 0x20 && $0.value != 0x7F }))
+            if !excerpt.isEmpty { text += ": \(excerpt)" }
+            return text
         case .missingUpgradeHeader:
             return "server answered 101 without 'Upgrade: websocket'"
         case .missingConnectionHeader:

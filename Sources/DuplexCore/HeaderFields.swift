@@ -121,7 +121,7 @@ extension StringProtocol {
 
 extension Substring {
     /// The substring without leading and trailing spaces and tabs (HTTP optional whitespace).
-    func trimmingWhitespace() -> Substring {
+    package func trimmingWhitespace() -> Substring {
         var result = self
         while let first = result.first, first == " " || first == "\t" { result.removeFirst() }
         while let last = result.last, last == " " || last == "\t" { result.removeLast() }

@@ -138,11 +138,11 @@ struct ClientHandshakeTests {
     @Test("a status other than 101 is refused")
     func wrongStatus() throws {
         let refusal = try HandshakeResponse(status: 403, reason: "Forbidden", body: "no")
-        #expect(throws: HandshakeError.unexpectedStatus(code: 403, reason: "Forbidden")) {
+        #expect(throws: HandshakeError.unexpectedStatus(refusal)) {
             try makeHandshake().validate(refusal)
         }
         let ok = try HandshakeResponse(status: 200, reason: "OK", headers: try response().headers)
-        #expect(throws: HandshakeError.unexpectedStatus(code: 200, reason: "OK")) { try makeHandshake().validate(ok) }
+        #expect(throws: HandshakeError.unexpectedStatus(ok)) { try makeHandshake().validate(ok) }
     }
 
     @Test("Upgrade must name websocket")

@@ -25,8 +25,11 @@ struct ClientHandshakeTests {
 
     @Test func notFoundIsUnexpectedStatus() async throws {
         let response = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-        await #expect(throws: HandshakeError.unexpectedStatus(code: 404, reason: "Not Found")) {
+        await #expect {
             try await connect(toServerAnswering: response)
+        } throws: { error in
+            guard case HandshakeError.unexpectedStatus(let response)? = error as? HandshakeError else { return false }
+            return response.status == 404 && response.reason == "Not Found" && response.body.isEmpty
         }
     }
 

@@ -119,4 +119,27 @@ struct EchoTests {
         }
         #expect(statusCode(answer) == 101)
     }
+
+    @Test func clientConnectsOverAUnixDomainSocket() async throws {
+        let path = "/tmp/duplex-test-\(UInt32.random(in: 0 ... .max)).sock"
+        let server = WebSocketServer(configuration: WebSocketServerConfiguration(unixDomainSocketPath: path))
+        _ = try await server.bind()
+        let (url, echoed) = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await server.run { request in
+                    .accept { ws in
+                        try await ws.send(text: "\(request.request.headers.first(name: "Host") ?? "-") \(request.path) \(request.query ?? "-")")
+                        for await message in ws.messages { try await ws.send(message) }
+                    }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await WebSocket.connect(to: "ws+unix:\(path):/chat?room=1") { ws in
+                try await ws.send(text: "over the socket")
+                return (ws.url, [await ws.receive(), await ws.receive()])
+            }
+        }
+        #expect(url == "ws+unix:\(path):/chat?room=1")
+        #expect(echoed == [.text("localhost /chat room=1"), .text("over the socket")])
+    }
 }

@@ -20,8 +20,11 @@ struct MisuseTests {
         try await ServerHarness.with(decide: { _ in
             .accept(subprotocol: "chat") { ws in for await message in ws.messages { try await ws.send(message) } }
         }) { _, port in
-            await #expect(throws: HandshakeError.unexpectedStatus(code: 500, reason: "Internal Server Error")) {
+            await #expect {
                 try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: client(offering: ["other"])) { _ in }
+            } throws: { error in
+                guard case HandshakeError.unexpectedStatus(let response)? = error as? HandshakeError else { return false }
+                return response.status == 500 && response.reason == "Internal Server Error"
             }
             let echoed = try await WebSocket.connect(
                 to: "ws://127.0.0.1:\(port)/", configuration: client(offering: ["chat"])

@@ -11,6 +11,7 @@ enum ServerHarness {
     }
 
     /// Runs a server deciding with `decide` (echo by default) while `body` runs with its port.
+    @discardableResult
     static func with<T>(
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in },
         decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision = echo,
@@ -35,6 +36,7 @@ enum ServerHarness {
     }
 
     /// Runs a server routing with `router` while `body` runs with its port.
+    @discardableResult
     static func with<T>(
         router: WebSocketRouter,
         configure: (inout WebSocketServerConfiguration) -> Void = { _ in },

@@ -34,11 +34,14 @@ struct TLSTests {
     }
 
     @discardableResult
-    private func withTLSServer<T>(_ identity: SelfSigned, _ body: (Int) async throws -> T) async throws -> T {
+    private func withTLSServer<T>(
+        _ identity: SelfSigned, decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision = ServerHarness.echo,
+        _ body: (Int) async throws -> T
+    ) async throws -> T {
         try await ServerHarness.with(configure: {
             $0.tls = .makeServerConfiguration(
                 certificateChain: [.certificate(identity.certificate)], privateKey: .privateKey(identity.key))
-        }) { _, port in try await body(port) }
+        }, decide: decide) { _, port in try await body(port) }
     }
 
     @Test func echoOverTLSWithCustomRoot() async throws {
@@ -75,6 +78,31 @@ struct TLSTests {
                 return await iterator.next()
             }
             #expect(echoed == .text("insecure"))
+        }
+    }
+
+    @Test func aRedirectFromWssToWsIsNotFollowedButToHttpsIs() async throws {
+        let identity = try SelfSigned()
+        try await withTLSServer(identity, decide: { request in
+            switch request.path {
+            case "/down": .reject(try HTTPStatus(code: 302, reason: "Found"), headers: try HeaderFields([("Location", "ws://localhost:1/")]))
+            case "/https":
+                .reject(try HTTPStatus(code: 301, reason: "Moved"), headers: try HeaderFields([
+                    ("Location", "https://\(request.request.headers.first(name: "Host") ?? "-")/landing")
+                ]))
+            default: .accept { ws in try await ws.send(text: request.path) }
+            }
+        }) { port in
+            var client = WebSocketClientConfiguration()
+            client.tls.trustRoots = .certificates([identity.certificate])
+            await #expect(throws: WebSocketError.insecureRedirect("ws://localhost:1/")) {
+                try await WebSocket.connect(to: "wss://localhost:\(port)/down", configuration: client) { _ in }
+            }
+            let landed = try await WebSocket.connect(to: "wss://localhost:\(port)/https", configuration: client) { ws in
+                (ws.url, await ws.receive())
+            }
+            #expect(landed.0 == "wss://localhost:\(port)/landing")
+            #expect(landed.1 == .text("/landing"))
         }
     }
 }

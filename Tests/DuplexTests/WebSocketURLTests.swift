@@ -1,4 +1,4 @@
-import Duplex
+@testable import Duplex
 import Testing
 
 @Suite("WebSocketURL", .timeLimit(.minutes(3)))
@@ -55,5 +55,48 @@ struct WebSocketURLTests {
     ])
     func rejects(_ text: String) {
         #expect(WebSocketURL(text) == nil)
+    }
+
+    @Test(arguments: [
+        ("ws+unix:/run/app.sock", "/run/app.sock", "/"),
+        ("ws+unix:///run/app.sock:/chat?room=1", "/run/app.sock", "/chat?room=1"),
+        ("ws+unix:/tmp/s:?q", "/tmp/s", "/?q"),
+    ])
+    func unixSocketURL(text: String, socket: String, target: String) throws {
+        let url = try #require(WebSocketURL(text))
+        #expect(url.unixSocketPath == socket)
+        #expect(url.target == target)
+        #expect(url.hostHeader == "localhost")
+        #expect(url.description == "ws+unix:\(socket):\(target)")
+    }
+
+    @Test(arguments: ["ws+unix:", "ws+unix:relative.sock", "ws+unix:/s:chat", "ws+unix:/:/chat"])
+    func rejectsUnixURL(_ text: String) {
+        #expect(WebSocketURL(text) == nil)
+    }
+
+    @Test(arguments: [
+        ("/b", "ws://h:81/b"), ("c?x=1", "ws://h:81/a/c?x=1"), ("?y", "ws://h:81/a/b?y"),
+        ("../../../up", "ws://h:81/up"), ("./d/./e/../f", "ws://h:81/a/d/f"), ("//other/p", "ws://other/p"),
+        ("https://secure.example/x", "wss://secure.example/x"), ("http://plain:8080/", "ws://plain:8080/"),
+        ("WSS://h/z#fragment", "wss://h/z"), ("/a/b#f", "ws://h:81/a/b"),
+    ])
+    func resolvesALocation(location: String, expected: String) throws {
+        let base = try #require(WebSocketURL("ws://h:81/a/b?q=1"))
+        #expect(try base.resolving(location: location).description == expected)
+    }
+
+    @Test func aLocationWithAnotherSchemeOrAnInvalidCharacterIsRefused() throws {
+        let base = try #require(WebSocketURL("ws://h/"))
+        #expect(throws: WebSocketError.invalidURL("mailto:x@y")) { try base.resolving(location: "mailto:x@y") }
+        #expect(throws: HTTPFieldError.self) { try base.resolving(location: "/a\r\nX: y") }
+    }
+
+    @Test func originIsSchemeHostAndPort() throws {
+        let url = try #require(WebSocketURL("ws://Example.org/a"))
+        #expect(url.isSameOrigin(as: try #require(WebSocketURL("ws://example.org:80/b"))))
+        #expect(!url.isSameOrigin(as: try #require(WebSocketURL("wss://example.org/a"))))
+        #expect(!url.isSameOrigin(as: try #require(WebSocketURL("ws://example.org:81/a"))))
+        #expect(!url.isSameOrigin(as: try #require(WebSocketURL("ws://other.org/a"))))
     }
 }
