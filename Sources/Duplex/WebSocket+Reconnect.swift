@@ -77,7 +77,8 @@ extension WebSocket {
 
     /// Waits `delay` before the next attempt, saying why.
     private static func wait(_ delay: Duration, after reason: String, logger: Logger) async throws {
-        logger.info("reconnecting in \(delay) after: \(reason)")
+        let (seconds, attoseconds) = delay.components
+        logger.info("reconnecting in \(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms after: \(reason)")
         try await Task.sleep(for: delay)
     }
 }

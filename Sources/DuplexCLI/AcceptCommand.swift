@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Duplex
 @_spi(Core) import DuplexCore
 
@@ -12,7 +13,17 @@ struct AcceptCommand: ParsableCommand {
     @Argument(help: "The Sec-WebSocket-Key value (base64 of 16 bytes).")
     var key: String
 
+    /// Prints the accept value; exits 1 with one line saying why for a key a server would refuse.
     func run() throws {
+        do {
+            Console.out(try acceptValue())
+        } catch {
+            Console.error("not a valid key: \(error)")
+            throw ExitCode.failure
+        }
+    }
+
+    private func acceptValue() throws -> String {
         let request = try HandshakeRequest(
             target: "/",
             headers: HeaderFields([
@@ -26,9 +37,15 @@ struct AcceptCommand: ParsableCommand {
         switch ServerHandshake.validate(request) {
         case .success(let upgrade):
             let response = try upgrade.accept().response
-            Console.out(response.headers.first(name: "Sec-WebSocket-Accept") ?? "")
+            return response.headers.first(name: "Sec-WebSocket-Accept") ?? ""
         case .failure(let rejection):
-            throw ValidationError("not a valid key: \(rejection.response.body)")
+            throw InvalidKey(reason: rejection.response.body.trimmingCharacters(in: .newlines))
         }
     }
+}
+
+/// Why a key is refused: the body of the refusal a server would send.
+private struct InvalidKey: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
 }

@@ -2,16 +2,19 @@
 against its server."""
 
 import asyncio
+import http
 import logging
+import os
 import ssl
+import tempfile
 
 from websockets.asyncio.client import connect
-from websockets.asyncio.server import serve
+from websockets.asyncio.server import serve, unix_serve
 from websockets.extensions.permessage_deflate import (ClientPerMessageDeflateFactory,
                                                       ServerPerMessageDeflateFactory)
 
-from harness import (compressible_text, expect, expect_echoed_lines, expect_same, line_bytes, random_bytes,
-                     run_duplex_connect)
+from harness import (DUPLEX, compressible_text, describe, expect, expect_echoed_lines, expect_same, first_lines,
+                     line_bytes, pipe_session, random_bytes, run_duplex_connect)
 
 MiB = 1 << 20
 # A failing case is reported once, as FAIL; the server's tracebacks would only repeat it.
@@ -144,19 +147,23 @@ class EchoServer:
     def __init__(self):
         self.received = []
         self.requests = []
+        self.closes = []
 
     async def handler(self, ws):
         self.requests.append((ws.request.path, ws.request.headers, ws.subprotocol, negotiated(ws)))
         if ws.request.path == "/fail":
             await ws.close(1011, "failing on purpose")
             return
-        async for message in ws:
-            self.received.append(message)
-            if ws.request.path == "/fragmented" and len(message) >= 3:
-                third = len(message) // 3
-                await ws.send([message[:third], message[third:2 * third], message[2 * third:]])
-            else:
-                await ws.send(message)
+        try:
+            async for message in ws:
+                self.received.append(message)
+                if ws.request.path == "/fragmented" and len(message) >= 3:
+                    third = len(message) // 3
+                    await ws.send([message[:third], message[third:2 * third], message[2 * third:]])
+                else:
+                    await ws.send(message)
+        finally:  # a close code other than 1000 and 1001 ends the loop with an exception
+            self.closes.append((ws.close_code, ws.close_reason))
 
 
 async def server_cases(results, tls_files):
@@ -176,7 +183,11 @@ async def server_cases(results, tls_files):
             expect_echoed_lines(lines, status, out, err)
             kinds = {type(message) for message in server.received}
             expect(kinds <= {bytes if binary else str}, f"server received {kinds}")
-            expect(len(server.received) == len(lines), f"server got {len(server.received)} messages")
+            if binary:  # --binary sends stdin's bytes as they are read, not line by line
+                sent = b"".join(line + b"\n" for line in lines)
+                expect(b"".join(server.received) == sent, f"server got {describe(b''.join(server.received))}")
+            else:
+                expect(len(server.received) == len(lines), f"server got {len(server.received)} messages")
 
         async def compressed():
             await echo([compressible_text(200_000, 12).encode(), b"short"])
@@ -203,6 +214,72 @@ async def server_cases(results, tls_files):
         await results.run(f"{name}: header and subprotocol", header_and_subprotocol)
         await results.run(f"{name}: wss (--insecure)", echo, [b"secure", b"hello"], "--insecure", base=tls_url)
         await results.run(f"{name}: 1011 close exits non-zero", server_failure)
+
+        async def over_unix_socket():
+            with tempfile.TemporaryDirectory() as directory:
+                socket_path = os.path.join(directory, "ws.sock")
+                async with unix_serve(server.handler, socket_path, max_size=None):
+                    await echo([b"over a unix socket", b"second"], path="/unix?x=1", base=f"ws+unix:{socket_path}:")
+            expect(server.requests[-1][0] == "/unix?x=1", f"request path {server.requests[-1][0]!r}")
+
+        await results.run(f"{name}: ws+unix: to unix_serve", over_unix_socket)
+
+        async def exact_bytes():
+            data = random_bytes(300_000, 60)  # every byte value: newlines and invalid UTF-8 too
+            server.received.clear()
+            status, out, err = await pipe_session([DUPLEX, "connect", "--binary", url + "/"], data, len(data))
+            expect(status == 0, f"duplex connect exited {status}: {first_lines(err)}")
+            expect(out == data, f"sent {describe(data)}, printed {describe(out)}")
+            expect(b"".join(server.received) == data, f"server got {describe(b''.join(server.received))}")
+
+        async def close_code():
+            status, _, err = await run_duplex_connect(url + "/", [b"x"], "--close", "4001:done")
+            expect(status == 0, f"duplex connect exited {status}: {first_lines(err)}")
+            for _ in range(100):
+                if server.closes and server.closes[-1] == (4001, "done"):
+                    return
+                await asyncio.sleep(0.01)
+            expect(False, f"server saw closes {server.closes[-3:]}")
+
+        async def show_headers():
+            status, _, err = await run_duplex_connect(url + "/", [b"x"], "--show-headers")
+            expect(status == 0, f"duplex connect exited {status}: {first_lines(err)}")
+            expect("Sec-WebSocket-Accept: " in err and "negotiated extensions: permessage-deflate" in err,
+                   f"stderr {first_lines(err)}")
+
+        async def untrusted_certificate():
+            status, _, err = await run_duplex_connect(tls_url.replace("127.0.0.1", "localhost") + "/", [b"x"])
+            expect(status == 2, f"exit {status}, expected 2")
+            expect(len(err.strip().splitlines()) == 1 and "not trusted" in err, f"stderr {err!r}")
+
+        async def refused_connection():
+            status, _, err = await run_duplex_connect("ws://127.0.0.1:1/", [b"x"])
+            expect(status == 2, f"exit {status}, expected 2")
+            expect(err.strip() == "could not connect to 127.0.0.1 port 1: Connection refused", f"stderr {err!r}")
+
+        attempts = []
+
+        def busy_once(connection, request):
+            attempts.append(request.path)
+            if len(attempts) == 1:
+                response = connection.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "busy\n")
+                response.headers["Retry-After"] = "0"
+                return response
+            return None
+
+        async def reconnect_after_503():
+            async with serve(server.handler, "127.0.0.1", 0, process_request=busy_once) as flaky:
+                await echo([b"after a 503"], "--reconnect", base=f"ws://127.0.0.1:{flaky.sockets[0].getsockname()[1]}")
+            expect(len(attempts) == 2, f"{len(attempts)} handshakes, expected 2")
+
+        await results.run(f"{name}: --binary passes bytes exactly", exact_bytes)
+        await results.run(f"{name}: --close CODE:REASON", close_code)
+        await results.run(f"{name}: --show-headers", show_headers)
+        await results.run(f"{name}: wss --ca PEM", echo, [b"pinned"], "--ca", tls_files[0],
+                          base=tls_url.replace("127.0.0.1", "localhost"))
+        await results.run(f"{name}: untrusted certificate exits 2 with one line", untrusted_certificate)
+        await results.run(f"{name}: refused connection exits 2 with one line", refused_connection)
+        await results.run(f"{name}: --reconnect after a 503", reconnect_after_503)
 
     # The server picks the parameters; `duplex connect` offers its default (client_max_window_bits).
     for parameters in DEFLATE_COMBINATIONS:
