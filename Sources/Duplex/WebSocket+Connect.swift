@@ -96,7 +96,7 @@ extension WebSocket {
             additionalHeaders: configuration.headers
         )
         let sslContext = try url.isSecure ? NIOSSLContext(configuration: configuration.tls) : nil
-        let serverHostname = Self.isIPAddress(url.host) ? nil : url.host
+        let serverHostname = url.tlsServerName
         let loop = eventLoopGroup.next()
         let upgraded = loop.makePromise(of: WebSocket.self)
         var bootstrap = ClientBootstrap(group: loop).connectTimeout(configuration.connectTimeout)
@@ -141,10 +141,5 @@ extension WebSocket {
             logger.debug("handshake failed: \(error)")
             throw error
         }
-    }
-
-    /// Whether `host` is an IPv4 or IPv6 literal (which TLS may not send as the server name).
-    private static func isIPAddress(_ host: String) -> Bool {
-        host.contains(":") || host.allSatisfy { $0 == "." || $0.isNumber }
     }
 }

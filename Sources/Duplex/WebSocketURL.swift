@@ -99,6 +99,12 @@ package struct WebSocketURL: Sendable, Hashable, CustomStringConvertible {
         return port == defaultPort ? name : "\(name):\(port)"
     }
 
+    /// The name TLS sends (SNI) and checks the certificate for: the host, unless it is an IPv4 or
+    /// IPv6 literal, which TLS may not send as a server name.
+    package var tlsServerName: String? {
+        host.contains(":") || host.allSatisfy { $0 == "." || $0.isNumber } ? nil : host
+    }
+
     /// The URL as text.
     package var description: String {
         if let unixSocketPath { return "ws+unix:\(unixSocketPath):\(target)" }

@@ -5,6 +5,7 @@ self-signed certificate made for the run), runs every peer's cases, checks the s
 gracefully on SIGTERM, prints one PASS/FAIL line per case and exits 1 on any FAIL."""
 
 import asyncio
+import json
 import sys
 import tempfile
 
@@ -23,6 +24,17 @@ async def shutdown_case(server, url):
         await ws.wait_closed()
     expect(ws.close_code in (1000, 1001), f"client saw close code {ws.close_code}, expected 1001")
     expect(status == 0, f"server exit status {status} after SIGTERM (None: killed after 10 s)")
+
+
+async def bench_over_tls_case(url):
+    """`duplex bench echo wss://…` measures through TLS: echoes counted, no errors."""
+    process = await asyncio.create_subprocess_exec(
+        DUPLEX, "bench", "echo", url, "--insecure", "-c", "4", "--duration", "1", "--warmup", "0.2", "--json",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    expect(process.returncode == 0, f"duplex bench exited {process.returncode}: {err.decode(errors='replace')[-300:]}")
+    report = json.loads(out)
+    expect(report["operations"] > 0 and report["errors"] == 0, f"operations {report['operations']}, errors {report['errors']}")
 
 
 class DuplexServers:
@@ -67,6 +79,7 @@ async def main():
                 servers.check_alive(results, peer.__name__)
             await python_cases.server_cases(results, (cert, key))
             await node_cases.server_cases(results)
+            await results.run("duplex bench echo over wss://", bench_over_tls_case, servers.tls_url)
             await results.run("duplex server: graceful SIGTERM shutdown", shutdown_case, servers.plain, servers.url)
             await results.run("duplex server (wss): graceful SIGTERM shutdown", shutdown_case,
                               servers.secure, servers.tls_url)

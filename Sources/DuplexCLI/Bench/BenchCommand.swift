@@ -22,7 +22,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Argument(help: "echo, connect or idle.")
     var mode: BenchMode
 
-    @Argument(help: "The server's ws:// URL.")
+    @Argument(help: "The server's ws:// or wss:// URL.")
     var url = BenchTarget(argument: "ws://127.0.0.1:8080/")!
 
     @Option(name: [.short, .customLong("connections")], help: "Connections (concurrent cycles in connect mode).")
@@ -69,6 +69,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Idle mode: exchange one message on each connection before holding it.")
     var exchange = false
 
+    @Flag(help: "wss://: do not verify the server's certificate.")
+    var insecure = false
+
     @Flag(help: "Print the report as JSON on standard output.")
     var json = false
 
@@ -83,7 +86,8 @@ struct BenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         ProcessMetrics.raiseOpenFileLimit()
-        let generator = try await LoadGenerator(threads: threads, target: url, deflate: deflate)
+        let generator = try await LoadGenerator(
+            threads: threads, target: url, deflate: deflate, tls: try url.makeTLSContext(insecure: insecure))
         let report: BenchReport
         do {
             switch mode {

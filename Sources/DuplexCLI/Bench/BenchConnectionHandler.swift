@@ -83,6 +83,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if statistics.running { statistics.recordError("\(error)") }
+        completeOpened(.failure(error))  // e.g. TLS: a failed handshake says why, not just "end of file"
         closeExpected = true
         context.close(promise: nil)
     }

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 #if canImport(Glibc)
 import Glibc
@@ -16,9 +17,11 @@ final class LoadGenerator: Sendable {
     private let statistics: [NIOLoopBound<LoopStatistics>]
     private let target: BenchTarget
     private let deflate: Bool
+    /// For a `wss://` target.
+    private let tls: NIOSSLContext?
 
     /// Starts `threads` event loops.
-    init(threads: Int, target: BenchTarget, deflate: Bool) async throws {
+    init(threads: Int, target: BenchTarget, deflate: Bool, tls: NIOSSLContext?) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         loops = group.makeIterator().map { $0 }
         var statistics: [NIOLoopBound<LoopStatistics>] = []
@@ -28,6 +31,7 @@ final class LoadGenerator: Sendable {
         self.statistics = statistics
         self.target = target
         self.deflate = deflate
+        self.tls = tls
     }
 
     /// Connects number `index` (its loop is `index` modulo the loop count) and completes with its
@@ -47,6 +51,8 @@ final class LoadGenerator: Sendable {
         }
         let target = self.target
         let deflate = self.deflate
+        let tls = self.tls
+        let serverHostname = target.url.tlsServerName
         return bootstrap
             .channelInitializer { channel in
                 // A connect cycle ends with a reset instead of TIME_WAIT: thousands of cycles a
@@ -62,6 +68,9 @@ final class LoadGenerator: Sendable {
                         target: target, workload: workload, deflate: deflate,
                         statistics: bound.value, opened: opened
                     )
+                    if let tls {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverHostname))
+                    }
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
