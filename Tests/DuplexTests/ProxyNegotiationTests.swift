@@ -98,10 +98,7 @@ struct ProxyNegotiationTests {
     }
 
     @Test func anUnreachableProxyGivesTheConnectError() async throws {
-        let closed = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .bind(host: "127.0.0.1", port: 0).get()
-        let port = closed.localAddress!.port!
-        try await closed.close()
+        let port = try await ScriptedProxy.unusedPort()
         await #expect(throws: NIOConnectionError.self) {
             try await connect(to: "ws://localhost:9/", through: WebSocketProxy(.socks5, host: "127.0.0.1", port: port))
         }

@@ -57,6 +57,15 @@ final class ScriptedProxy: Sendable {
         return try await body(proxy)
     }
 
+    /// A loopback port nothing listens on (it was bound and closed again).
+    static func unusedPort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress!.port!
+        try await channel.close()
+        return port
+    }
+
     private final class ByteLog: Sendable {
         let bytes = Mutex<[UInt8]>([])
     }
