@@ -86,14 +86,13 @@ struct ProxyNegotiationTests {
 
     @Test(arguments: [WebSocketProxy.Kind.httpConnect, .socks5h])
     func aSilentProxyTimesOut(kind: WebSocketProxy.Kind) async throws {
+        // Only the proxy's negotiation can time out here (nothing else is in the pipeline yet).
         try await ScriptedProxy.with([]) { proxy in
-            let started = ContinuousClock.now
             await #expect(throws: WebSocketError.handshakeTimeout) {
                 try await connect(
                     to: "ws://localhost:9/", through: WebSocketProxy(kind, host: "127.0.0.1", port: proxy.port),
                     handshakeTimeout: .milliseconds(300) * testSlowdown)
             }
-            #expect(ContinuousClock.now - started < .seconds(5) * testSlowdown)
         }
     }
 

@@ -82,8 +82,16 @@ struct ClientRoute: Sendable {
         return { channel in
             channel.eventLoop.makeCompletedFuture {
                 let opened = channel.eventLoop.makePromise(of: Void.self)
-                try Self.addHandlers(for: tunnel, to: channel, timeout: timeout, tunnel: opened)
+                do {
+                    try Self.addHandlers(for: tunnel, to: channel, timeout: timeout, tunnel: opened)
+                } catch {
+                    opened.fail(ProxyTunnelHandler.NeverConnected())
+                    throw error
+                }
                 opened.futureResult.flatMap { webSocketHandlers(channel) }.whenFailure { error in
+                    // A channel that never connected is not the connection; NIO reports the
+                    // connect's own outcome.
+                    guard !(error is ProxyTunnelHandler.NeverConnected) else { return }
                     upgraded.fail(error)
                     channel.close(promise: nil)
                 }

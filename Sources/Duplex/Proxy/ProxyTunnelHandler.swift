@@ -57,14 +57,13 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler, 
         if context.channel.isActive { start(context: context) }
     }
 
+    /// The tunnel's error when the channel never connected: one of the addresses NIO tries in
+    /// parallel (Happy Eyeballs) failed, which says nothing about the connection that wins.
+    struct NeverConnected: Error {}
+
     func handlerRemoved(context: ChannelHandlerContext) {
-        sweeper?.disarm(self)
         self.context = nil
-        // The pipeline is torn down before the tunnel was up (e.g. the TCP connect failed).
-        if state != .done {
-            state = .done
-            tunnel.fail(WebSocketError.connectionClosedDuringHandshake)
-        }
+        fail(WebSocketError.connectionClosedDuringHandshake)
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -128,11 +127,12 @@ final class ProxyTunnelHandler: ChannelInboundHandler, RemovableChannelHandler, 
         tunnel.succeed()
     }
 
+    /// Fails the tunnel with `error`, or with ``NeverConnected`` when the channel never connected.
     private func fail(_ error: any Error) {
         guard state != .done else { return }
         state = .done
         sweeper?.disarm(self)
-        tunnel.fail(error)
+        tunnel.fail(sweeper == nil ? NeverConnected() : error)
         context?.close(promise: nil)
     }
 }
