@@ -151,6 +151,11 @@ struct ProxyConfigurationTests {
         }
     }
 
+    @Test func aUnixSocketURLNeverUsesTheEnvironmentsProxy() throws {
+        let environment = ["http_proxy": "http://proxy:1", "all_proxy": "http://proxy:2"]
+        #expect(try WebSocketProxy.fromEnvironment(for: "ws+unix:/run/app.sock:/chat", environment: environment) == nil)
+    }
+
     @Test func theURLMustBeAWebSocketURL() {
         #expect(throws: WebSocketError.invalidURL("http://example.org/")) {
             _ = try WebSocketProxy.fromEnvironment(for: "http://example.org/", environment: [:])

@@ -162,6 +162,18 @@ struct ProxyNegotiationTests {
         }
     }
 
+    @Test func aUnixSocketURLWithAProxyIsRefusedBeforeConnecting() async throws {
+        try await ScriptedProxy.with([]) { proxy in
+            await #expect {
+                try await connect(to: "ws+unix:/tmp/duplex-none.sock", through: WebSocketProxy(.httpConnect, host: "127.0.0.1", port: proxy.port))
+            } throws: { error in
+                if case .invalid = error as? WebSocketProxyError { return true }
+                return false
+            }
+            #expect(proxy.received.isEmpty)
+        }
+    }
+
     @Test func aNameTooLongForSOCKS5IsRefusedBeforeConnecting() async throws {
         try await ScriptedProxy.with([]) { proxy in
             let name = String(repeating: "a", count: 250) + ".example"
