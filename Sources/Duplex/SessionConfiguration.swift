@@ -42,7 +42,7 @@ public struct SessionConfiguration: Sendable {
     /// connection with 1008. Default 64 MiB.
     public var maxQueuedOutboundBytes: Int = 64 << 20
     /// Whether the connection's task (a server's `decide` and the body it accepts with, or the body
-    /// given to ``WebSocket/connect(to:configuration:eventLoopGroup:_:)``) prefers the channel's
+    /// given to ``WebSocket/connect(to:configuration:eventLoopGroup:isolation:_:)``) prefers the channel's
     /// event loop as its task executor, so that its nonisolated code, ``WebSocket/messages`` and
     /// ``WebSocket/send(_:)`` run on the thread that owns the socket: a message reaches the task
     /// and its reply leaves without a thread hop. Code isolated to an actor still runs on that
@@ -67,7 +67,7 @@ extension SessionConfiguration {
     }()
 
     /// Checks the values that have a valid range, so that a bad one is an error where the
-    /// configuration is used (``WebSocketServer/bind()``, ``WebSocket/connect(to:configuration:eventLoopGroup:_:)``,
+    /// configuration is used (``WebSocketServer/bind()``, ``WebSocket/connect(to:configuration:eventLoopGroup:isolation:_:)``,
     /// `Channel.serveWebSocket`) rather than a failure deep in the transport.
     func validate() throws(ConfigurationError) {
         guard inboundHighWatermark >= 1 else {

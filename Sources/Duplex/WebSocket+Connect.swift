@@ -16,6 +16,10 @@ extension WebSocket {
     /// then finishes, and the connection closes once the handshake completes or the close timeout
     /// expires.
     ///
+    /// `body` runs in the caller's isolation (`isolation`, which defaults to it): called from
+    /// `@MainActor` code, it runs on the main actor and may use its state, with no `Sendable`
+    /// requirement on `body` or `Result`.
+    ///
     /// Throws, before opening any connection, ``HTTPFieldError`` when a value cannot be written
     /// into the request (a space, `#`, control or non-ASCII character in `url` (field `URL`); a
     /// ``WebSocketClientConfiguration/origin`` with a control character (`header Origin`); a
@@ -31,13 +35,14 @@ extension WebSocket {
         to url: String,
         configuration: WebSocketClientConfiguration = WebSocketClientConfiguration(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (WebSocket) async throws -> Result
     ) async throws -> Result {
         let parsed = try WebSocketURL(validating: url)
         try configuration.session.validate()
         let webSocket = try await open(following: parsed, configuration: configuration, eventLoopGroup: eventLoopGroup)
         let executor = configuration.session.runsTaskOnEventLoop ? webSocket.taskExecutor : nil
-        return try await withTaskExecutorPreference(executor) {
+        return try await withTaskExecutorPreference(executor, isolation: isolation) {
             try await webSocket.run(body)
         }
     }

@@ -75,10 +75,21 @@ public final class WebSocket: Sendable {
     /// else once the loop took the queue down to half of that. Sends from several tasks at once
     /// each go out whole, and one task's messages go out in the order it sent them.
     ///
+    /// `compression` chooses, for this message, whether a negotiated permessage-deflate compresses
+    /// it: ``MessageCompression/automatic`` (the default) follows the extension's threshold,
+    /// ``MessageCompression/always`` and ``MessageCompression/never`` override it. Without
+    /// permessage-deflate every message goes out uncompressed, `.always` included: compression is
+    /// an optimisation the server may decline in the handshake, and RFC 7692 allows any message to
+    /// be sent uncompressed, so code written for a server that compresses keeps working against one
+    /// that does not (``extensions`` says what was agreed).
+    ///
     /// Throws ``WebSocketError/connectionClosed`` once the connection is closing or closed,
     /// whichever side started it (a send still waiting for its turn then fails the same way; a
     /// message still queued for the loop when the connection closes is dropped).
-    nonisolated(nonsending) public func send(_ message: WebSocketMessage) async throws {
+    nonisolated(nonsending) public func send(
+        _ message: WebSocketMessage, compression: MessageCompression = .automatic
+    ) async throws {
+        let message = OutgoingMessage(message: message, compression: compression)
         // On the channel's event loop (the connection's task prefers it by default) a writable
         // channel takes the message at once: no suspension, no hop.
         if let onLoop = handler.ifOnLoop {
@@ -107,16 +118,46 @@ public final class WebSocket: Sendable {
         try await send(.binary(binary))
     }
 
-    /// Sends a ping with `payload` (at most 125 bytes). Pongs answer it asynchronously.
-    public func ping(_ payload: ByteBuffer = ByteBuffer()) async throws {
-        try await handler.flatSubmit { handler in
-            do {
-                try handler.ping(payload)
-                return handler.eventLoop.makeSucceededVoidFuture()
-            } catch {
-                return handler.eventLoop.makeFailedFuture(error)
+    /// Sends a ping and waits for its pong; returns the round-trip time, from when the ping was
+    /// written to the channel until its pong was read.
+    ///
+    /// `payload` (at most 125 bytes, else `UsageError.controlPayloadTooLong`) is what the pong must
+    /// carry back; by default it is 8 bytes that no other ping of this connection carries. A pong
+    /// answers the ping with its payload and every ping sent before it (RFC 6455 §5.5.3 lets a
+    /// peer answer only the latest of several), each with its own round-trip time; a pong that
+    /// matches no waiting ping (an unsolicited heartbeat) answers none, and is seen only by
+    /// ``pongs()``. Several pings may wait at once, but not two with the same payload: the second
+    /// throws ``WebSocketError/pingPayloadInUse``.
+    ///
+    /// Throws ``WebSocketError/connectionClosed`` when the connection is closing or closed, also
+    /// when the close handshake starts (either side) before the pong arrives; `CancellationError`
+    /// when the calling task is cancelled while it waits (a pong arriving later answers nothing).
+    /// It never waits longer than the connection lives.
+    @discardableResult
+    nonisolated(nonsending) public func ping(_ payload: ByteBuffer? = nil) async throws -> Duration {
+        let waiter = PingWaiter()
+        return try await withTaskCancellationHandler {
+            try await withUnsafeThrowingContinuation { answered in
+                guard waiter.install(answered) else { return }
+                handler.onLoop { $0.ping(payload, waiter: waiter) }
             }
-        }.get()
+        } onCancel: {
+            waiter.cancel()
+        }
+    }
+
+    /// The pongs this connection receives from now on, answers to ``ping(_:)`` or not (keepalive
+    /// pings', and unsolicited ones), as their payloads, in order.
+    ///
+    /// One observer at a time: a second call finishes the sequence the first returned. The
+    /// sequence keeps the latest 16 pongs its reader has not taken (older ones are dropped, so a
+    /// peer flooding pongs cannot fill memory), and finishes when the close handshake starts or the
+    /// connection ends. Called off the connection's event loop, it observes from when the loop
+    /// registers it: a ``ping(_:)`` made after this call in the same task is always seen.
+    public func pongs() -> AsyncStream<ByteBuffer> {
+        let (pongs, observer) = AsyncStream.makeStream(of: ByteBuffer.self, bufferingPolicy: .bufferingNewest(16))
+        handler.onLoop { $0.observePongs(observer) }
+        return pongs
     }
 
     /// Starts the close handshake with `code` and `reason` (at most 123 bytes of UTF-8), unless it
@@ -152,7 +193,7 @@ public final class WebSocket: Sendable {
     /// Runs `body` with this connection, then closes it: 1000 when `body` returns, 1011 when it
     /// throws, 1001 when the task is cancelled (cancellation starts the close right away, which
     /// also ends ``messages``).
-    func run<Result>(_ body: (WebSocket) async throws -> Result) async throws -> Result {
+    nonisolated(nonsending) func run<Result>(_ body: (WebSocket) async throws -> Result) async throws -> Result {
         do {
             let result = try await withTaskCancellationHandler {
                 try await body(self)

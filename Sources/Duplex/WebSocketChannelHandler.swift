@@ -52,6 +52,12 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var unansweredPing: ByteBuffer?
     /// Messages handed to the consumer so far.
     private var delivered = 0
+    /// The pings of ``WebSocket/ping(_:)`` waiting for their pongs, and the pong observer.
+    private var pings = PendingPings()
+    /// Set once the connection is closing or closed: pings and pong observers are refused.
+    private var waitersFailed = false
+    /// The number in the payload of the next ``WebSocket/ping(_:)`` without one of its own.
+    private var nextPingNumber: UInt64 = 0
 
     /// Every deadline of the connection; a change re-arms the earliest in ``sweeper`` (O(1), no
     /// allocation: NIO `Scheduled` tasks, one per deadline, made each handshake and close cost
@@ -164,17 +170,15 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Sending (on the event loop)
 
     /// Queues a message; the write is flushed now unless a read burst is in progress.
-    func send(_ message: WebSocketMessage) throws(UsageError) {
-        try encode(message)
+    func send(_ message: WebSocketMessage, compression: MessageCompression) throws(UsageError) {
+        try encode(OutgoingMessage(message: message, compression: compression))
         messageQueued()
     }
 
-    /// Queues `message`'s frames in the connection.
-    private func encode(_ message: WebSocketMessage) throws(UsageError) {
-        switch message {
-        case .text(let text): try connection.send(text: text)
-        case .binary(let bytes): try connection.send(.binary, payload: bytes)
-        }
+    /// Queues `outgoing`'s frames in the connection.
+    private func encode(_ outgoing: OutgoingMessage) throws(UsageError) {
+        let (opcode, payload) = outgoing.message.opcodeAndPayload
+        try connection.send(opcode, payload: payload, compression: outgoing.compression)
     }
 
     /// Queues a message published to a topic: `frame` when it was encoded once for many
@@ -221,7 +225,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// An async send waiting for its turn: `written` is the waiting task's, `nil` for a message
     /// queued off the loop that must go out before a later send on the loop.
     private struct QueuedSend {
-        let message: WebSocketMessage
+        let message: OutgoingMessage
         let written: UnsafeContinuation<Void, any Error>?
     }
 
@@ -231,7 +235,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// the read burst, or on the next loop turn, whichever comes first: the replies to one burst of
     /// messages leave in one write. Throws ``WebSocketError/connectionClosed`` once the connection
     /// is closing or closed.
-    func sendFromTask(_ message: WebSocketMessage) throws -> Bool {
+    func sendFromTask(_ message: OutgoingMessage) throws -> Bool {
         guard let context, context.channel.isActive, connection.state == .open else {
             throw WebSocketError.connectionClosed
         }
@@ -266,7 +270,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Writes a message for a task as ``sendFromTask(_:)`` does, or queues it behind earlier ones
     /// while the channel is not writable; `written` is resumed once it is written, or with
     /// ``WebSocketError/connectionClosed`` once the connection is closing or closed.
-    func sendWhenWritable(_ message: WebSocketMessage, written: UnsafeContinuation<Void, any Error>) {
+    func sendWhenWritable(_ message: OutgoingMessage, written: UnsafeContinuation<Void, any Error>) {
         do {
             if try sendFromTask(message) {
                 written.resume()
@@ -279,7 +283,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// Queues a task's message in the connection and writes it, flushing later.
-    private func queueForTask(_ message: WebSocketMessage) throws {
+    private func queueForTask(_ message: OutgoingMessage) throws {
         do {
             try encode(message)
         } catch {
@@ -315,10 +319,13 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         if let context { writeQueuedSends(context: context) }
     }
 
-    /// Fails every queued send: the connection is closing or closed.
-    private func failQueuedSends() {
+    /// The connection is closing or closed: fails every queued send and every ping waiting for its
+    /// pong, and finishes the pong observer.
+    private func failWaiters() {
         while let next = queuedSends.popFirst() { next.written?.resume(throwing: WebSocketError.connectionClosed) }
         offLoopSends?.close()
+        waitersFailed = true
+        pings.fail(with: WebSocketError.connectionClosed)
     }
 
     /// The error an async send gets: a closing or closed connection is one error, whichever side
@@ -333,6 +340,39 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         writeOutboundAndFlush()
     }
 
+    /// Sends a ping for ``WebSocket/ping(_:)`` with `payload` (by default 8 bytes numbering it
+    /// among this connection's pings); `waiter` gets the round-trip time when its pong arrives
+    /// (``PendingPings``), or the error that kept it from being sent or answered.
+    func ping(_ payload: ByteBuffer?, waiter: PingWaiter) {
+        guard !waitersFailed, connection.state == .open else {
+            return waiter.resume(with: .failure(WebSocketError.connectionClosed))
+        }
+        let payload = payload ?? {
+            nextPingNumber &+= 1
+            var number = ByteBuffer()
+            number.writeInteger(nextPingNumber)
+            return number
+        }()
+        guard !pings.isWaiting(for: payload) else { return waiter.resume(with: .failure(WebSocketError.pingPayloadInUse)) }
+        do {
+            try connection.ping(payload)
+        } catch {
+            return waiter.resume(with: .failure(Self.sendError(error)))
+        }
+        pings.sent(payload, at: .now(), waiter: waiter)
+        writeOutboundAndFlush()
+    }
+
+    /// Hands the pongs received from now on to `observer` (``WebSocket/pongs()``), instead of to
+    /// the previous observer, which finishes; finishes it at once when the connection is closing or closed.
+    func observePongs(_ observer: AsyncStream<ByteBuffer>.Continuation) {
+        if waitersFailed {
+            observer.finish()
+        } else {
+            pings.observe(with: observer)
+        }
+    }
+
     /// Starts the close handshake unless it already started, and arms the close timer. From now on
     /// the socket is read regardless of the consumer's demand, so that the peer's close is seen.
     func initiateClose(code: CloseCode, reason: String) throws(UsageError) {
@@ -341,7 +381,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         writeQueuedSendsIfWritable()
         drainOffLoopSends()
         try connection.close(code: code, reason: reason)
-        failQueuedSends()
+        failWaiters()
         stopBackpressure()
         failPending()
         writeOutboundAndFlush()
@@ -439,6 +479,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 answer(ping: payload)
             case .pong(let payload):
                 deadlines.pong = nil
+                pings.received(payload, at: .now())
                 if case .handler(let handler) = consumer {
                     handler.onPong(payload, sender: WebSocketLoopSender(handler: self))
                 }
@@ -490,7 +531,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// The protocol ended (the peer's close arrived, or the connection failed): publish the status,
     /// end the message stream, and give the transport until the close timeout to close.
     private func protocolEnded() {
-        failQueuedSends()
+        failWaiters()
         closeStatusBox.withLockedValue { $0 = connection.closeStatus }
         finishStream()
         armCloseTimer()
@@ -568,7 +609,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         localFailure = status
         closeStatusBox.withLockedValue { $0 = status }
         try? connection.close(code: status.code, reason: status.reason)
-        failQueuedSends()
+        failWaiters()
         finishStream()
         if !writesHeld, status.code != .policyViolation {
             while let bytes = connection.takeOutbound() { context.write(wrapOutboundOut(bytes), promise: nil) }
@@ -647,7 +688,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             }
             telemetry.logger.debug("connection closed: \(status.code.rawValue) \(status.reason)")
         }
-        failQueuedSends()
+        failWaiters()
         switch consumer {
         case .stream(let queue):
             queue.finish()

@@ -22,6 +22,8 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
     /// A `wss://` server redirected to a `ws://` URL (which would send the request unencrypted);
     /// the URL is the insecure one.
     case insecureRedirect(String)
+    /// ``WebSocket/ping(_:)`` was given the payload of a ping that still waits for its pong.
+    case pingPayloadInUse
 
     /// A sentence for logs and error messages.
     public var description: String {
@@ -35,6 +37,7 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
         case .notOnEventLoop: return "called off the channel's event loop"
         case .tooManyRedirects(let url): return "too many redirects (the last to \(url))"
         case .insecureRedirect(let url): return "refused to follow a redirect from wss:// to \(url)"
+        case .pingPayloadInUse: return "a ping with the same payload is still waiting for its pong"
         }
     }
 }

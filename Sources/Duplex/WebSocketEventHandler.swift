@@ -35,9 +35,10 @@ public struct WebSocketLoopSender {
     /// The event loop the connection runs on.
     public var eventLoop: any EventLoop { handler.eventLoop }
 
-    /// Queues a message. Throws `UsageError.alreadyClosed` after the close handshake started.
-    public func send(_ message: WebSocketMessage) throws(UsageError) {
-        try handler.send(message)
+    /// Queues a message, compressed as `compression` says (see ``MessageCompression``). Throws
+    /// `UsageError.alreadyClosed` after the close handshake started.
+    public func send(_ message: WebSocketMessage, compression: MessageCompression = .automatic) throws(UsageError) {
+        try handler.send(message, compression: compression)
     }
     /// Queues a ping.
     public func ping(_ payload: ByteBuffer = ByteBuffer()) throws(UsageError) {

@@ -37,11 +37,13 @@ struct DeflateCompressor {
     /// Whether a zlib stream is open (memory is held) now.
     var isAllocated: Bool { stream != nil }
 
-    /// Compresses one whole message, keeping the context for the next one. Returns `nil` when zlib
-    /// could not get memory (or failed): the stream is dropped, so the caller sends this message
-    /// uncompressed and the next one starts a fresh stream that refers to nothing before it, which
-    /// every decompressor accepts whatever the context takeover.
-    mutating func compress(_ message: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer? {
+    /// Compresses one whole message, or with `endsMessage` false one frame of a message sent in
+    /// fragments (its output keeps the sync flush's `00 00 ff ff`, which only the message's last
+    /// frame drops), keeping the context for the next one. Returns `nil` when zlib could not get
+    /// memory (or failed): the stream is dropped, so the caller sends this message uncompressed
+    /// (unless it is in the middle of one) and the next one starts a fresh stream that refers to
+    /// nothing before it, which every decompressor accepts whatever the context takeover.
+    mutating func compress(_ message: ByteBuffer, endsMessage: Bool = true, allocator: ByteBufferAllocator) -> ByteBuffer? {
         guard let stream = stream ?? open() else { return nil }
         self.stream = stream
         let inputCount = message.readableBytes
@@ -65,6 +67,7 @@ struct DeflateCompressor {
             release()
             return nil
         }
+        guard endsMessage else { return output }
         // With nothing new to flush (an empty message right after another) zlib writes nothing at
         // all; a lone empty stored-block header byte is then the message (RFC 7692 §7.2.3.6).
         guard output.readableBytes >= 4 else { return ByteBuffer(bytes: [0x00]) }

@@ -51,9 +51,18 @@ public protocol WebSocketExtension: AnyObject {
     var name: String { get }
     /// The RSV bits this extension may set on the first frame of a data message.
     var reservedBits: ReservedBits { get }
-    /// Transforms an outgoing data message. Returns the payload to frame and the RSV bits to set on
-    /// its first frame (an empty set when the extension left the message as it was).
-    func encodeMessage(_ payload: ByteBuffer, opcode: Opcode) -> (payload: ByteBuffer, reservedBits: ReservedBits)
+    /// Transforms the payload of one outgoing data frame. `opcode` is the message's (`.text` or
+    /// `.binary`, also for its continuation frames); `messageBits` is `nil` for a message's first
+    /// frame, and for the frames after it the RSV bits that the first one got (from every
+    /// extension); `isFinal` is the frame's FIN bit, so a whole message is one call with `nil` and
+    /// `true`. `compression` is what the application asked for the message (an extension that does
+    /// not compress ignores it). Returns the payload to frame and the RSV bits to set on this frame
+    /// (an empty set when the extension left the message as it was, and on every frame after the
+    /// first), or `nil` when the extension cannot go on with a message it began transforming: the
+    /// connection then fails with 1011.
+    func encodeFrame(
+        _ payload: ByteBuffer, opcode: Opcode, messageBits: ReservedBits?, isFinal: Bool, compression: MessageCompression
+    ) -> (payload: ByteBuffer, reservedBits: ReservedBits)?
     /// Transforms one incoming data frame's payload. `messageBits` are the RSV bits of the
     /// message's first frame; `isFinal` is the frame's FIN bit; `limit` is how many bytes the
     /// transformed payload may have at most: more throws ``ProtocolError/messageTooLarge(limit:)``
@@ -61,6 +70,16 @@ public protocol WebSocketExtension: AnyObject {
     func decodeFrame(
         _ payload: ByteBuffer, messageBits: ReservedBits, isFinal: Bool, limit: Int
     ) throws(ProtocolError) -> ByteBuffer
+}
+
+extension WebSocketExtension {
+    /// Transforms an outgoing whole message (one ``encodeFrame(_:opcode:messageBits:isFinal:compression:)``
+    /// call for its only frame); an extension that cannot transform it leaves it as it was.
+    public func encodeMessage(
+        _ payload: ByteBuffer, opcode: Opcode, compression: MessageCompression = .automatic
+    ) -> (payload: ByteBuffer, reservedBits: ReservedBits) {
+        encodeFrame(payload, opcode: opcode, messageBits: nil, isFinal: true, compression: compression) ?? (payload, [])
+    }
 }
 
 /// Negotiates one extension during the opening handshake, for either role (RFC 6455 §9.1).

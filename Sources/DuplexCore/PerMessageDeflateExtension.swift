@@ -47,14 +47,37 @@ package final class PerMessageDeflateExtension: WebSocketExtension {
         (compressor.isAllocated, decompressor.isAllocated)
     }
 
-    /// Compresses `payload` and returns it with RSV1, or returns it unchanged with no bits when it
-    /// is shorter than the negotiated threshold or zlib could not get memory to compress it.
-    package func encodeMessage(_ payload: ByteBuffer, opcode: Opcode) -> (payload: ByteBuffer, reservedBits: ReservedBits) {
-        guard payload.readableBytes >= threshold,
-            let compressed = compressor.compress(payload, allocator: Self.allocator)
-        else { return (payload, []) }
-        if resetsCompressor { compressor.release() }
-        return (compressed, .rsv1)
+    /// Compresses one frame of an outgoing message with the connection's stream, each frame with a
+    /// sync flush so that it can leave at once (RFC 7692 §7.2.1: the trailing `00 00 ff ff` is
+    /// removed from the final frame only), and sets RSV1 on the message's first frame.
+    ///
+    /// The first frame decides: it is compressed for ``MessageCompression/always``, not for
+    /// ``MessageCompression/never``, and for ``MessageCompression/automatic`` when it begins a
+    /// fragmented message or is a whole message of at least the threshold; a first frame zlib could
+    /// not get memory for goes out uncompressed. The frames after it follow it; a later frame of a
+    /// compressed message that zlib fails to compress returns `nil` (the message cannot continue).
+    package func encodeFrame(
+        _ payload: ByteBuffer, opcode: Opcode, messageBits: ReservedBits?, isFinal: Bool, compression: MessageCompression
+    ) -> (payload: ByteBuffer, reservedBits: ReservedBits)? {
+        guard let messageBits else {
+            let compresses: Bool
+            switch compression {
+            case .always: compresses = true
+            case .never: compresses = false
+            case .automatic: compresses = !isFinal || payload.readableBytes >= threshold
+            }
+            guard compresses, let compressed = compress(payload, isFinal: isFinal) else { return (payload, []) }
+            return (compressed, .rsv1)
+        }
+        guard messageBits.contains(.rsv1) else { return (payload, []) }
+        return compress(payload, isFinal: isFinal).map { ($0, []) }
+    }
+
+    /// Compresses one frame, releasing the stream after a message's last frame without context takeover.
+    private func compress(_ payload: ByteBuffer, isFinal: Bool) -> ByteBuffer? {
+        let compressed = compressor.compress(payload, endsMessage: isFinal, allocator: Self.allocator)
+        if isFinal && resetsCompressor { compressor.release() }
+        return compressed
     }
 
     /// Inflates one frame of a compressed message (RSV1 in `messageBits`), or returns the frame of

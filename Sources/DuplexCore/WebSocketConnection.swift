@@ -41,8 +41,9 @@ import NIOCore
     private var incoming: IncomingMessage?
     /// Whether this side sent its close frame.
     private var sentClose = false
-    /// Whether a streamed message (``sendFragment(_:payload:isFinal:)``) is unfinished.
-    private var sendingFragments = false
+    /// The streamed message being sent (``sendFragment(_:payload:isFinal:compression:)``), from its
+    /// first fragment until its final one: its opcode and the RSV bits its first frame got.
+    private var outgoingFragments: (opcode: Opcode, bits: ReservedBits)?
 
     /// Creates the protocol state for `role`. `extensions` are the negotiated extensions' instances
     /// in the order they were negotiated. `maskingKeys` makes the masks a client uses (by default
@@ -248,6 +249,16 @@ import NIOCore
         return status
     }
 
+    /// Ends the connection after an extension failed in the middle of an outgoing message, which
+    /// cannot be finished: 1011, like any failure on this side.
+    private mutating func failSending() {
+        let status = CloseStatus(code: .internalError, reason: "message encoding failed")
+        writeClose(code: status.code, reason: status.reason)
+        state = .closed
+        closeStatus = status
+        shouldCloseTransport = true
+    }
+
     /// Ends the connection after the peer broke the protocol.
     private mutating func fail(_ error: ProtocolError) {
         if !sentClose {
@@ -266,11 +277,14 @@ import NIOCore
     }
 
     /// Queues a message of `opcode` (`.text` payloads must be valid UTF-8; the caller guarantees it).
-    /// It goes through the extensions and is split at ``ConnectionConfiguration/fragmentSize``.
+    /// It goes through the extensions (`compression` says whether a compressing one compresses it)
+    /// and is split at ``ConnectionConfiguration/fragmentSize``.
     /// `.ping` and `.pong` are the same as ``ping(_:)`` and ``pong(_:)``; `.continuation` throws
     /// ``UsageError/fragmentOutOfSequence``; `.close` throws ``UsageError/closeSentAsMessage`` (use
     /// ``close(code:reason:)``, which checks the code and reason).
-    public mutating func send(_ opcode: Opcode, payload: ByteBuffer) throws(UsageError) {
+    public mutating func send(
+        _ opcode: Opcode, payload: ByteBuffer, compression: MessageCompression = .automatic
+    ) throws(UsageError) {
         switch opcode {
         case .ping: return try ping(payload)
         case .pong: return try pong(payload)
@@ -279,11 +293,11 @@ import NIOCore
         case .text, .binary: break
         }
         try checkCanSend()
-        guard !sendingFragments else { throw .fragmentOutOfSequence }
+        guard outgoingFragments == nil else { throw .fragmentOutOfSequence }
         var payload = payload
         var bits = ReservedBits()
         for ext in extensions {
-            let encoded = ext.encodeMessage(payload, opcode: opcode)
+            let encoded = ext.encodeMessage(payload, opcode: opcode, compression: compression)
             payload = encoded.payload
             bits.formUnion(encoded.reservedBits)
         }
@@ -302,13 +316,35 @@ import NIOCore
     }
 
     /// Queues one fragment of a streamed message: the first carries `.text` or `.binary`, the ones
-    /// after it are continuations; `isFinal` ends the message. Streamed messages are not compressed.
-    public mutating func sendFragment(_ opcode: Opcode, payload: ByteBuffer, isFinal: Bool) throws(UsageError) {
+    /// after it are continuations; `isFinal` ends the message. Each fragment goes through the
+    /// extensions as it is sent: the first fragment's `compression` decides for the whole message
+    /// (RSV1 on its first frame only), and permessage-deflate compresses every fragment with the
+    /// connection's stream. Until the final fragment no other message can be sent (control frames
+    /// can). An extension that fails in the middle of the message fails the connection with 1011
+    /// and throws ``UsageError/alreadyClosed``.
+    public mutating func sendFragment(
+        _ opcode: Opcode, payload: ByteBuffer, isFinal: Bool, compression: MessageCompression = .automatic
+    ) throws(UsageError) {
         try checkCanSend()
-        let expected: Bool = sendingFragments ? opcode == .continuation : (opcode == .text || opcode == .binary)
+        let expected: Bool = outgoingFragments != nil ? opcode == .continuation : (opcode == .text || opcode == .binary)
         guard expected else { throw .fragmentOutOfSequence }
-        emit(opcode, payload: payload, isFinal: isFinal)
-        sendingFragments = !isFinal
+        let messageOpcode = outgoingFragments?.opcode ?? opcode
+        var payload = payload
+        var bits = ReservedBits()
+        for ext in extensions {
+            guard
+                let encoded = ext.encodeFrame(
+                    payload, opcode: messageOpcode, messageBits: outgoingFragments?.bits, isFinal: isFinal,
+                    compression: compression)
+            else {
+                failSending()
+                throw .alreadyClosed
+            }
+            payload = encoded.payload
+            bits.formUnion(encoded.reservedBits)
+        }
+        emit(opcode, payload: payload, isFinal: isFinal, reservedBits: bits)
+        outgoingFragments = isFinal ? nil : (messageOpcode, outgoingFragments?.bits ?? bits)
     }
 
     /// Queues frames already encoded with ``FrameWriter/encode(_:payload:isFinal:reservedBits:maskingKey:into:)``
@@ -317,7 +353,7 @@ import NIOCore
     public mutating func sendEncoded(_ frames: ByteBuffer) throws(UsageError) {
         guard role == .server else { throw .unmaskedFramesFromClient }
         try checkCanSend()
-        guard !sendingFragments else { throw .fragmentOutOfSequence }
+        guard outgoingFragments == nil else { throw .fragmentOutOfSequence }
         if outbound.readableBytes == 0 {
             outbound = frames  // shares the storage: N connections write the same bytes, not N copies
         } else {

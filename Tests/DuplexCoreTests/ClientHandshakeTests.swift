@@ -35,7 +35,9 @@ struct TestNegotiated: NegotiatedExtension {
 final class PassThroughExtension: WebSocketExtension {
     var name: String { "x-test" }
     var reservedBits: ReservedBits { [] }
-    func encodeMessage(_ payload: ByteBuffer, opcode: Opcode) -> (payload: ByteBuffer, reservedBits: ReservedBits) {
+    func encodeFrame(
+        _ payload: ByteBuffer, opcode: Opcode, messageBits: ReservedBits?, isFinal: Bool, compression: MessageCompression
+    ) -> (payload: ByteBuffer, reservedBits: ReservedBits)? {
         (payload, [])
     }
     func decodeFrame(

@@ -10,8 +10,10 @@ private final class ShiftExtension: WebSocketExtension {
     let reservedBits: ReservedBits = .rsv1
     var limits: [Int] = []
 
-    func encodeMessage(_ payload: ByteBuffer, opcode: Opcode) -> (payload: ByteBuffer, reservedBits: ReservedBits) {
-        (ByteBuffer(bytes: payload.readableBytesView.map { $0 &+ 1 }), .rsv1)
+    func encodeFrame(
+        _ payload: ByteBuffer, opcode: Opcode, messageBits: ReservedBits?, isFinal: Bool, compression: MessageCompression
+    ) -> (payload: ByteBuffer, reservedBits: ReservedBits)? {
+        (ByteBuffer(bytes: payload.readableBytesView.map { $0 &+ 1 }), messageBits == nil ? .rsv1 : [])
     }
 
     func decodeFrame(

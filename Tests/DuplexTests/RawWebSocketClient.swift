@@ -148,6 +148,8 @@ struct ServerFrame: Sendable, Equatable {
     var opcode: UInt8
     var isFinal: Bool
     var payload: [UInt8]
+    /// RSV1, which permessage-deflate sets on a compressed message's first frame.
+    var rsv1 = false
 
     /// The close code of a close frame.
     var closeCode: UInt16? {
@@ -177,7 +179,7 @@ struct ServerFrame: Sendable, Equatable {
             frames.append(
                 ServerFrame(
                     opcode: bytes[index] & 0x0F, isFinal: bytes[index] & 0x80 != 0,
-                    payload: Array(bytes[start..<(start + length)])))
+                    payload: Array(bytes[start..<(start + length)]), rsv1: bytes[index] & 0x40 != 0))
             index = start + length
         }
         return frames

@@ -32,7 +32,7 @@ final class OffLoopSends: @unchecked Sendable {
     // Under `lock`.
     /// Arrays, not `CircularBuffer`s, so that a connection whose tasks never send off the loop
     /// allocates nothing here; `messages[next...]` wait.
-    private var messages: [WebSocketMessage] = []
+    private var messages: [OutgoingMessage] = []
     private var next = 0
     private var queuedBytes = 0
     private var drainScheduled = false
@@ -54,7 +54,7 @@ final class OffLoopSends: @unchecked Sendable {
     private var hasRoom: Bool { queuedBytes <= bound / 2 && waitingCount <= maxMessages / 2 }
 
     /// Queues a message from a sender off the loop.
-    func enqueue(_ message: WebSocketMessage) -> Enqueued {
+    func enqueue(_ message: OutgoingMessage) -> Enqueued {
         lock.withLock {
             guard !closed else { return .closed }
             messages.append(message)
@@ -94,8 +94,8 @@ final class OffLoopSends: @unchecked Sendable {
 
     /// Takes the oldest message, if any; senders waiting for room go on once the queue is down to
     /// half of both bounds. On the loop.
-    func popFirst() -> WebSocketMessage? {
-        let (message, released) = lock.withLock { () -> (WebSocketMessage?, [UnsafeContinuation<Void, any Error>]?) in
+    func popFirst() -> OutgoingMessage? {
+        let (message, released) = lock.withLock { () -> (OutgoingMessage?, [UnsafeContinuation<Void, any Error>]?) in
             guard next < messages.count else { return (nil, nil) }
             let message = messages[next]
             next += 1
