@@ -108,6 +108,72 @@ public final class WebSocket: Sendable {
         if mustWait { try await offLoopSends.waitForRoom() }
     }
 
+    /// Sends one message of `kind` whose payload comes from `chunks`, each non-empty chunk as one
+    /// frame as soon as it arrives (a final empty frame ends the message): the message is never
+    /// held whole. Keep chunks within the peer's frame limit (Duplex's default is 16 MiB).
+    ///
+    /// `compression` decides for the whole message (see ``MessageCompression``; `.automatic`
+    /// compresses a streamed message whenever permessage-deflate was negotiated, its size being
+    /// unknown): each chunk is compressed as it leaves, with the connection's DEFLATE stream, and
+    /// only the first frame carries RSV1 (RFC 7692 §6.1). A `.text` message's chunks must be UTF-8,
+    /// split anywhere (a chunk may end inside a character); they are validated as they arrive.
+    ///
+    /// Until the message ends, other messages (from any task, and topic publications) wait behind
+    /// it; pings, pongs and a close still go out between its frames. Each chunk waits while the
+    /// peer is not keeping up.
+    ///
+    /// A message cannot be taken back once its first frame left, so when the message cannot be
+    /// finished, the connection is failed with 1011 and this throws: `CancellationError` when the
+    /// task is cancelled (including when `chunks` ends because of it, as an `AsyncStream` does),
+    /// what `chunks` throws, and ``WebSocketError/invalidUTF8InTextChunks`` for text that is not
+    /// UTF-8 (the chunk holding the bad byte is not sent). Throws
+    /// ``WebSocketError/connectionClosed`` once the connection is closing or closed (a send waiting
+    /// for `chunks` learns of it when the next chunk, or the end, comes).
+    nonisolated(nonsending) public func send<Chunks: AsyncSequence>(
+        _ kind: WebSocketMessage.Kind, chunks: Chunks, compression: MessageCompression = .automatic
+    ) async throws where Chunks.Element == ByteBuffer {
+        try await withUnsafeThrowingContinuation { started in handler.onLoop { $0.beginStreamedSend(started: started) } }
+        var validator = kind == .text ? UTF8Validator() : nil
+        var opcode: Opcode = kind == .text ? .text : .binary
+        do {
+            for try await chunk in chunks where chunk.readableBytes > 0 {
+                if validator?.validate(chunk) == false { throw WebSocketError.invalidUTF8InTextChunks }
+                try Task.checkCancellation()
+                try await sendFragment(opcode, chunk, isFinal: false, compression: compression)
+                opcode = .continuation
+            }
+            try Task.checkCancellation()
+            if validator?.isComplete == false { throw WebSocketError.invalidUTF8InTextChunks }
+        } catch {
+            handler.onLoop { $0.abandonStreamedSend() }
+            throw error
+        }
+        try await sendFragment(opcode, ByteBuffer(), isFinal: true, compression: compression)
+    }
+
+    /// Sends one fragment of a streamed message, waiting until the channel can take the next.
+    nonisolated(nonsending) private func sendFragment(
+        _ opcode: Opcode, _ payload: ByteBuffer, isFinal: Bool, compression: MessageCompression
+    ) async throws {
+        try await withUnsafeThrowingContinuation { written in
+            handler.onLoop {
+                $0.sendFragment(opcode, payload: payload, isFinal: isFinal, compression: compression, written: written)
+            }
+        }
+    }
+
+    /// The next message received, as a stream of its payload's chunks, or `nil` once the
+    /// connection has closed: the same queue as ``messages`` and ``receive()``, so they can be mixed.
+    ///
+    /// To receive a message without holding it whole, set
+    /// ``ConnectionConfiguration/deliversFragments`` (`session.connection.deliversFragments`): each
+    /// chunk is then one frame's payload as it is decoded, bounded by `maxFrameSize`, while
+    /// `maxMessageSize` bounds the message (raise it for large streams). Without it, a message
+    /// arrives whole, as one chunk. See ``WebSocketMessageStream`` for what ends a stream early.
+    nonisolated(nonsending) public func receiveStreaming() async -> WebSocketMessageStream? {
+        await messages.reader.nextStream()
+    }
+
     /// Sends a text message.
     nonisolated(nonsending) public func send(text: String) async throws {
         try await send(.text(text))
@@ -242,6 +308,8 @@ extension WebSocket {
         // reading gets only the latest one answered.
         var protocolConfiguration = session.connection
         protocolConfiguration.automaticPong = false
+        // An event handler gets whole messages.
+        if eventHandler != nil { protocolConfiguration.deliversFragments = false }
         let connection = WebSocketConnection(
             role: role,
             configuration: protocolConfiguration,

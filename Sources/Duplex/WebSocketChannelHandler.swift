@@ -41,6 +41,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var queuedSends = CircularBuffer<QueuedSend>(initialCapacity: 1)
     /// What tasks off the event loop sent, for the async consumer (``drainOffLoopSends()``).
     let offLoopSends: OffLoopSends?
+    /// Whether a task is sending a streamed message (``beginStreamedSend(started:)``): until its
+    /// final fragment, other messages wait in ``queuedSends``.
+    private var streamingSend = false
+    /// The streaming task, waiting for the channel to become writable before its next fragment.
+    private var streamWaiter: UnsafeContinuation<Void, any Error>?
     private var localFailure: CloseStatus?
     private var transportClosing = false
     /// While the HTTP handlers are still being removed, bytes stay queued in the connection (an
@@ -153,6 +158,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             answerUnansweredPing()
+            if let waiter = streamWaiter {
+                streamWaiter = nil
+                waiter.resume()
+            }
             writeQueuedSends(context: context)
             drainOffLoopSends()
         }
@@ -192,6 +201,11 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
             fail(with: CloseStatus(code: code, reason: "subscriber too slow"))
             return true
         }
+        // A streamed message is going out: the publication follows it.
+        if streamingSend {
+            queuedSends.append(QueuedSend(message: OutgoingMessage(message: message, compression: .automatic), written: nil))
+            return true
+        }
         do {
             if let frame {
                 try connection.sendEncoded(frame)
@@ -223,9 +237,10 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     /// An async send waiting for its turn: `written` is the waiting task's, `nil` for a message
-    /// queued off the loop that must go out before a later send on the loop.
+    /// queued off the loop that must go out before a later send on the loop (or a publication
+    /// behind a streamed message). A `nil` message is a streamed message waiting to start.
     private struct QueuedSend {
-        let message: OutgoingMessage
+        let message: OutgoingMessage?
         let written: UnsafeContinuation<Void, any Error>?
     }
 
@@ -239,17 +254,20 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard let context, context.channel.isActive, connection.state == .open else {
             throw WebSocketError.connectionClosed
         }
-        // What this task sent off the loop goes first: what cannot be written now waits in
-        // `queuedSends`, ahead of this message.
-        if let remaining = drainOffLoopSends(), remaining > 0, let offLoopSends {
-            for _ in 0..<remaining {
-                guard let earlier = offLoopSends.popFirst() else { break }
-                queuedSends.append(QueuedSend(message: earlier, written: nil))
-            }
-        }
-        guard queuedSends.isEmpty, context.channel.isWritable else { return false }
+        queueEarlierOffLoopSends()
+        guard queuedSends.isEmpty, !streamingSend, context.channel.isWritable else { return false }
         try queueForTask(message)
         return true
+    }
+
+    /// What the calling task sent off the loop goes before what it sends now: what cannot be
+    /// written at once waits in `queuedSends`, ahead of it.
+    private func queueEarlierOffLoopSends() {
+        guard let remaining = drainOffLoopSends(), remaining > 0, let offLoopSends else { return }
+        for _ in 0..<remaining {
+            guard let earlier = offLoopSends.popFirst() else { break }
+            queuedSends.append(QueuedSend(message: earlier, written: nil))
+        }
     }
 
     /// Writes what tasks off the loop queued before this call, oldest first, while the channel is
@@ -259,7 +277,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     func drainOffLoopSends() -> Int? {
         guard let offLoopSends, let context else { return nil }
         var remaining = offLoopSends.beginDrain()
-        while remaining > 0, queuedSends.isEmpty, context.channel.isWritable, let message = offLoopSends.popFirst() {
+        while remaining > 0, queuedSends.isEmpty, !streamingSend, context.channel.isWritable,
+            let message = offLoopSends.popFirst()
+        {
             remaining -= 1
             // Fails only once the connection is closing, and then `offLoopSends` is closed too.
             try? queueForTask(message)
@@ -303,11 +323,17 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         if !inReadBurst { flushIfNeeded() }
     }
 
-    /// Writes queued sends, oldest first, while the channel stays writable.
+    /// Writes queued sends, oldest first, while the channel stays writable, until a streamed
+    /// message's turn comes: it starts, and the sends behind it wait for its end.
     private func writeQueuedSends(context: ChannelHandlerContext) {
-        while context.channel.isWritable, let next = queuedSends.popFirst() {
+        while !streamingSend, context.channel.isWritable, let next = queuedSends.popFirst() {
+            guard let message = next.message else {
+                streamingSend = true
+                next.written?.resume()
+                return
+            }
             do {
-                try queueForTask(next.message)
+                try queueForTask(message)
                 next.written?.resume()
             } catch {
                 next.written?.resume(throwing: error)
@@ -324,6 +350,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private func failWaiters() {
         while let next = queuedSends.popFirst() { next.written?.resume(throwing: WebSocketError.connectionClosed) }
         offLoopSends?.close()
+        streamWaiter?.resume(throwing: WebSocketError.connectionClosed)
+        streamWaiter = nil
         waitersFailed = true
         pings.fail(with: WebSocketError.connectionClosed)
     }
@@ -332,6 +360,64 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// started the close.
     private static func sendError(_ error: UsageError) -> any Error {
         error == .alreadyClosed ? WebSocketError.connectionClosed : error
+    }
+
+    // MARK: Streamed messages (``WebSocket/send(_:chunks:compression:)``)
+
+    /// Starts a task's streamed message once the sends before it went out: `started` resumes when
+    /// the task may send its fragments, during which other messages wait (control frames do not),
+    /// or with ``WebSocketError/connectionClosed``.
+    func beginStreamedSend(started: UnsafeContinuation<Void, any Error>) {
+        guard let context, context.channel.isActive, connection.state == .open else {
+            return started.resume(throwing: WebSocketError.connectionClosed)
+        }
+        queueEarlierOffLoopSends()
+        if queuedSends.isEmpty, !streamingSend, context.channel.isWritable {
+            streamingSend = true
+            started.resume()
+        } else {
+            queuedSends.append(QueuedSend(message: nil, written: started))
+        }
+    }
+
+    /// Writes and flushes one fragment of the streamed message; `written` resumes once the channel
+    /// can take the next one (at once while it is writable). The final fragment ends the message and
+    /// lets the sends that waited go out.
+    func sendFragment(
+        _ opcode: Opcode, payload: ByteBuffer, isFinal: Bool, compression: MessageCompression,
+        written: UnsafeContinuation<Void, any Error>
+    ) {
+        guard streamingSend, let context, context.channel.isActive else {
+            return written.resume(throwing: WebSocketError.connectionClosed)
+        }
+        do {
+            try connection.sendFragment(opcode, payload: payload, isFinal: isFinal, compression: compression)
+        } catch {
+            // An extension that failed in the middle of the message failed the connection.
+            if connection.state == .closed, let status = connection.closeStatus { fail(with: status) }
+            return written.resume(throwing: Self.sendError(error))
+        }
+        writeOutboundAndFlush()
+        guard !isFinal else {
+            traffic.messagesSent += 1
+            streamingSend = false
+            written.resume()
+            writeQueuedSends(context: context)
+            drainOffLoopSends()
+            return
+        }
+        if context.channel.isWritable {
+            written.resume()
+        } else {
+            streamWaiter = written
+        }
+    }
+
+    /// The streaming task gave up on its message (cancelled, or its chunks failed or were not
+    /// UTF-8): a message cannot be taken back, so the connection is failed with 1011.
+    func abandonStreamedSend() {
+        guard streamingSend else { return }
+        try? initiateClose(code: .internalError, reason: "message not finished")
     }
 
     /// Queues a ping.
@@ -472,9 +558,12 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         while let event = connection.nextEvent(deferringFailure: defersFailure) {
             switch event {
             case .text(let bytes):
-                deliver(.text(String(buffer: bytes)))
+                deliver(.message(.text(String(buffer: bytes))))
             case .binary(let bytes):
-                deliver(.binary(bytes))
+                deliver(.message(.binary(bytes)))
+            case .fragment(let opcode, let payload, let isFinal):
+                let kind: WebSocketMessage.Kind? = opcode == .continuation ? nil : opcode == .text ? .text : .binary
+                deliver(.fragment(kind: kind, payload: payload, isFinal: isFinal))
             case .ping(let payload):
                 answer(ping: payload)
             case .pong(let payload):
@@ -537,14 +626,17 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         armCloseTimer()
     }
 
-    private func deliver(_ message: WebSocketMessage) {
-        traffic.messagesReceived += 1
+    /// Hands a message, or a fragment of one, to the consumer (fragments only ever go to the async
+    /// consumer: ``WebSocket/makeConnection(channel:role:session:subprotocol:extensions:eventHandler:)``
+    /// turns them off for an event handler).
+    private func deliver(_ item: InboundItem) {
+        if case .fragment(_, _, isFinal: false) = item {} else { traffic.messagesReceived += 1 }
         switch consumer {
         case .stream(let queue):
             delivered += 1
-            if !queue.deliver(message) { readPaused = true }
+            if !queue.deliver(item) { readPaused = true }
         case .handler(let handler):
-            handler.onMessage(message, sender: WebSocketLoopSender(handler: self))
+            if case .message(let message) = item { handler.onMessage(message, sender: WebSocketLoopSender(handler: self)) }
         case nil:
             break
         }

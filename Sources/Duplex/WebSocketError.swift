@@ -24,6 +24,12 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
     case insecureRedirect(String)
     /// ``WebSocket/ping(_:)`` was given the payload of a ping that still waits for its pong.
     case pingPayloadInUse
+    /// The rest of a message received chunk by chunk (``WebSocketMessageStream``) was skipped:
+    /// the next message was read before its last chunk.
+    case messageStreamAbandoned
+    /// The chunks of a text message sent with ``WebSocket/send(_:chunks:compression:)`` are not
+    /// valid UTF-8; the connection was failed with 1011, since the message could not be finished.
+    case invalidUTF8InTextChunks
 
     /// A sentence for logs and error messages.
     public var description: String {
@@ -38,6 +44,8 @@ public enum WebSocketError: Error, Sendable, Hashable, CustomStringConvertible {
         case .tooManyRedirects(let url): return "too many redirects (the last to \(url))"
         case .insecureRedirect(let url): return "refused to follow a redirect from wss:// to \(url)"
         case .pingPayloadInUse: return "a ping with the same payload is still waiting for its pong"
+        case .messageStreamAbandoned: return "the rest of a streamed message was skipped: the next message was read first"
+        case .invalidUTF8InTextChunks: return "the chunks of a streamed text message are not valid UTF-8"
         }
     }
 }

@@ -16,3 +16,13 @@ public enum WebSocketMessage: Sendable, Hashable {
         }
     }
 }
+
+extension WebSocketMessage {
+    /// What a data message holds: text (UTF-8) or binary.
+    public enum Kind: Sendable, Hashable {
+        /// A text message.
+        case text
+        /// A binary message.
+        case binary
+    }
+}

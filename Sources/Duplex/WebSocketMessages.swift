@@ -1,4 +1,5 @@
 import Logging
+import NIOCore
 
 /// The messages received on a ``WebSocket``, in order. The sequence finishes when the connection
 /// closes, whatever the reason; ``WebSocket/closeStatus`` then says how it ended.
@@ -69,17 +70,102 @@ final class MessageReader: Sendable {
         queue.terminate()
     }
 
-    /// The next message, or `nil` once the connection has closed or while another task reads.
+    /// The next message, or `nil` once the connection has closed or while another task reads. A
+    /// message delivered in fragments is put together here (and is lost if the connection ends
+    /// before its last fragment, as a message the connection assembles would be).
     nonisolated(nonsending) func next() async -> WebSocketMessage? {
         switch await queue.next() {
-        case .message(let message):
+        case .item(.message(let message)):
             return message
+        case .item(let fragment):
+            return await assemble(from: fragment)
         case .end:
             return nil
         case .anotherReader:
             warnAboutAnotherReader()
             return nil
         }
+    }
+
+    /// The next message as a stream of chunks, or `nil` once the connection has closed or while
+    /// another task reads (``WebSocket/receiveStreaming()``).
+    nonisolated(nonsending) func nextStream() async -> WebSocketMessageStream? {
+        while true {
+            switch await queue.next() {
+            case .item(let item):
+                if let stream = stream(startingWith: item) { return stream }
+            case .end:
+                return nil
+            case .anotherReader:
+                warnAboutAnotherReader()
+                return nil
+            }
+        }
+    }
+
+    /// The next fragment of message `number` and whether it is the last. Throws
+    /// ``WebSocketError/connectionClosed`` when the connection ended before the message did, and
+    /// ``WebSocketError/messageStreamAbandoned`` when the consumer moved on to a later message (or
+    /// another task took the fragment).
+    nonisolated(nonsending) func nextFragment(of number: UInt64) async throws(WebSocketError) -> (ByteBuffer, isFinal: Bool) {
+        guard queue.withFragmentCursor({ $0.message == number && $0.inMessage }) else { throw .messageStreamAbandoned }
+        switch await queue.next() {
+        case .item(.fragment(nil, let payload, let isFinal)):
+            if isFinal { queue.withFragmentCursor { $0.inMessage = false } }
+            return (payload, isFinal)
+        case .item:
+            // Only a second task reading at the same time can have taken this message's fragments.
+            throw .messageStreamAbandoned
+        case .end:
+            throw .connectionClosed
+        case .anotherReader:
+            warnAboutAnotherReader()
+            throw .messageStreamAbandoned
+        }
+    }
+
+    /// The stream of the message `item` starts, or `nil` for a fragment left over from a message
+    /// whose stream the consumer stopped reading (which is skipped). Updates the cursor.
+    private func stream(startingWith item: InboundItem) -> WebSocketMessageStream? {
+        switch item {
+        case .message(.text(let text)):
+            return WebSocketMessageStream(kind: .text, reader: self, first: ByteBuffer(string: text), number: nil)
+        case .message(.binary(let bytes)):
+            return WebSocketMessageStream(kind: .binary, reader: self, first: bytes, number: nil)
+        case .fragment(nil, _, let isFinal):
+            if isFinal { queue.withFragmentCursor { $0.inMessage = false } }
+            return nil
+        case .fragment(let kind?, let payload, let isFinal):
+            let number = queue.withFragmentCursor { cursor -> UInt64 in
+                cursor.message &+= 1
+                cursor.inMessage = !isFinal
+                return cursor.message
+            }
+            return WebSocketMessageStream(kind: kind, reader: self, first: payload, number: isFinal ? nil : number)
+        }
+    }
+
+    /// Puts together the message whose first fragment (or a leftover fragment before it) is
+    /// `item`. Out of line, so that ``next()``'s async frame, which every idle connection's task
+    /// holds, stays small.
+    @inline(never)
+    nonisolated(nonsending) private func assemble(from item: InboundItem) async -> WebSocketMessage? {
+        var started = stream(startingWith: item)
+        while started == nil {
+            guard case .item(let next) = await queue.next() else { return nil }
+            started = stream(startingWith: next)
+        }
+        guard let started else { return nil }
+        var whole = started.first
+        if let number = started.number {
+            var isFinal = false
+            while !isFinal {
+                guard let (chunk, last) = try? await nextFragment(of: number) else { return nil }
+                whole.writeImmutableBuffer(chunk)
+                isFinal = last
+            }
+        }
+        return started.kind == .text ? .text(String(buffer: whole)) : .binary(whole)
     }
 
     /// Out of line, so that the logger it builds does not enlarge ``next()``'s async frame, which

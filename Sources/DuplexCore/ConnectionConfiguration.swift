@@ -12,6 +12,15 @@ public struct ConnectionConfiguration: Sendable, Hashable {
     /// payload bytes. Default `nil` (one frame per message).
     public var fragmentSize: Int? = nil
 
+    /// Whether a data message is reported frame by frame as it is decoded
+    /// (``ConnectionEvent/fragment(opcode:payload:isFinal:)``), so that it is never held whole,
+    /// instead of once whole. Text is still validated as it arrives (a fragment may end inside a
+    /// character; the message as a whole is valid UTF-8), ``maxMessageSize`` still bounds the whole
+    /// message, and each fragment's payload is at most ``maxFrameSize`` bytes after decompression
+    /// too (close 1009 past it). In `Duplex` this serves `WebSocket.receiveStreaming()`; a
+    /// `WebSocketEventHandler` always gets whole messages. Default `false`.
+    public var deliversFragments: Bool = false
+
     /// The defaults.
     public init() {}
 }

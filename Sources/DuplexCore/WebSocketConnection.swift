@@ -184,13 +184,22 @@ import NIOCore
         }
     }
 
-    /// Adds a data frame's payload to the message in progress; returns the message when it is whole.
+    /// Adds a data frame's payload to the message in progress; returns the message when it is whole,
+    /// or, with ``ConnectionConfiguration/deliversFragments``, the frame's payload as a fragment.
     private mutating func receiveData(_ payload: ByteBuffer, isFinal: Bool) throws(ProtocolError) -> Step {
         guard var message = incoming else { preconditionFailure("data frame without a message") }
         incoming = nil
         var data = payload
         if !message.extensionBits.isEmpty {
-            data = try decode(payload, messageBits: message.extensionBits, isFinal: isFinal, limit: configuration.maxMessageSize - message.size)
+            let remaining = configuration.maxMessageSize - message.size
+            // A fragment delivered on its own is a frame the application holds: maxFrameSize bounds
+            // it after decompression as well.
+            let frameLimit = configuration.deliversFragments ? configuration.maxFrameSize : .max
+            do throws(ProtocolError) {
+                data = try decode(payload, messageBits: message.extensionBits, isFinal: isFinal, limit: min(remaining, frameLimit))
+            } catch .messageTooLarge where frameLimit < remaining {
+                throw .frameTooLarge(limit: configuration.maxFrameSize)
+            }
             if message.opcode == .text {
                 guard message.validator.validate(data) else { throw .invalidUTF8 }
             }
@@ -199,12 +208,20 @@ import NIOCore
         guard message.size <= configuration.maxMessageSize else {
             throw .messageTooLarge(limit: configuration.maxMessageSize)
         }
+        if isFinal {
+            guard message.opcode != .text || message.validator.isComplete else { throw .invalidUTF8 }
+        }
+        if configuration.deliversFragments {
+            let opcode: Opcode = message.reportedFragments ? .continuation : message.opcode
+            message.reportedFragments = true
+            if !isFinal { incoming = message }
+            return .event(.fragment(opcode: opcode, payload: data, isFinal: isFinal))
+        }
         guard isFinal else {
             message.append(data)
             incoming = message
             return .frameConsumed
         }
-        guard message.opcode != .text || message.validator.isComplete else { throw .invalidUTF8 }
         let whole = message.finish(with: data)
         return .event(message.opcode == .text ? .text(whole) : .binary(whole))
     }
@@ -462,6 +479,8 @@ private struct IncomingMessage {
     var extensionBits: ReservedBits
     var size = 0
     var validator = UTF8Validator()
+    /// Whether a fragment of it was reported (``ConnectionConfiguration/deliversFragments``).
+    var reportedFragments = false
     /// The fragments before the current one, copied into the message's own storage.
     var collected: ByteBuffer?
 
@@ -518,6 +537,11 @@ public struct CloseStatus: Sendable, Hashable {
     case text(ByteBuffer)
     /// A whole binary message.
     case binary(ByteBuffer)
+    /// One frame's payload of a data message, with ``ConnectionConfiguration/deliversFragments``
+    /// (which reports no whole messages): `opcode` is `.text` or `.binary` for the message's first
+    /// frame and `.continuation` for the ones after it; `isFinal` ends the message. Text payloads
+    /// are UTF-8 that may end inside a character; the message as a whole is valid.
+    case fragment(opcode: Opcode, payload: ByteBuffer, isFinal: Bool)
     /// A ping (already answered when automatic pongs are on).
     case ping(ByteBuffer)
     /// A pong.

@@ -6,10 +6,10 @@ import Testing
 /// Per-message compression control and compressed streamed messages (RFC 7692 §6.1: RSV1 on the
 /// first frame only; the fragments of one message compressed as one DEFLATE stream).
 @Suite(.timeLimit(.minutes(1))) struct ConnectionCompressionControlTests {
-    /// A client harness and a server harness whose permessage-deflate extensions were negotiated
-    /// with `threshold` (and context takeover unless `noContextTakeover`).
+    /// A client harness and a server harness (with `server` limits) whose permessage-deflate
+    /// extensions were negotiated with `threshold` (and context takeover unless `noContextTakeover`).
     private func deflatePair(
-        threshold: Int = 0, noContextTakeover: Bool = false
+        threshold: Int = 0, noContextTakeover: Bool = false, server: ConnectionConfiguration = .init()
     ) throws -> (client: ConnectionHarness, server: ConnectionHarness) {
         var configuration = PerMessageDeflate.Configuration()
         configuration.threshold = threshold
@@ -20,7 +20,7 @@ import Testing
         let clientSide = try negotiator.clientAccept(accepted.responseElement)
         return (
             ConnectionHarness(role: .client, extensions: [clientSide.makeExtension(role: .client)]),
-            ConnectionHarness(role: .server, extensions: [accepted.makeExtension(role: .server)])
+            ConnectionHarness(role: .server, configuration: server, extensions: [accepted.makeExtension(role: .server)])
         )
     }
 
@@ -90,5 +90,28 @@ import Testing
         try client.connection.ping()
         try client.connection.sendFragment(.continuation, payload: ByteBuffer(), isFinal: true)
         #expect(try client.sent().map(\.header.opcode) == [.text, .ping, .continuation])
+    }
+
+    @Test func compressedFramesAreDeliveredInflatedOneByOneWithinTheFrameLimit() throws {
+        var limits = ConnectionConfiguration()
+        limits.deliversFragments = true
+        limits.maxFrameSize = 4096
+        var (client, server) = try deflatePair(server: limits)
+        let chunks = [String(repeating: "a", count: 4096), "b", ""]
+        for (index, chunk) in chunks.enumerated() {
+            try client.connection.sendFragment(
+                index == 0 ? .text : .continuation, payload: ByteBuffer(string: chunk), isFinal: index == 2)
+        }
+        #expect(
+            deliver(&client, to: &server) == [
+                .fragment(opcode: .text, payload: ByteBuffer(string: chunks[0]), isFinal: false),
+                .fragment(opcode: .continuation, payload: ByteBuffer(string: "b"), isFinal: false),
+                .fragment(opcode: .continuation, payload: ByteBuffer(), isFinal: true),
+            ])
+        // A frame of a few bytes that inflates past maxFrameSize fails with 1009.
+        try client.connection.send(.binary, payload: ByteBuffer(repeating: 0, count: 4097))
+        let events = deliver(&client, to: &server)
+        #expect(events == [.protocolError(.frameTooLarge(limit: 4096))])
+        #expect(server.connection.closeStatus?.code == .messageTooBig)
     }
 }

@@ -16,10 +16,12 @@ struct BenchCommand: AsyncParsableCommand {
             idle     opens -c connections and holds them; with --server-pid, reports the server's \
             resident memory growth per connection (VmRSS from /proc/PID/status). With --exchange, \
             each connection first sends one -s byte message and receives its echo.
+            stream   streams one --message-mib message in --chunk-kib chunks through a Duplex client and \
+            an in-process streaming echo server (the URL is not used), and reports the peak RSS growth.
             """
     )
 
-    @Argument(help: "echo, connect or idle.")
+    @Argument(help: "echo, connect, idle or stream.")
     var mode: BenchMode
 
     @Argument(help: "The server's ws:// or wss:// URL.")
@@ -75,6 +77,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Flag(help: "Print the report as JSON on standard output.")
     var json = false
 
+    @OptionGroup(title: "Stream mode")
+    var stream: StreamBenchOptions
+
     func validate() throws {
         guard connections > 0, depth > 0, size >= 0, threads > 0 else {
             throw ValidationError("-c, -d and -t must be positive, -s not negative")
@@ -85,6 +90,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if mode == .stream { return try await stream.run(deflate: deflate) }
         ProcessMetrics.raiseOpenFileLimit()
         let generator = try await LoadGenerator(
             threads: threads, target: url, deflate: deflate, tls: try url.makeTLSContext(insecure: insecure))
@@ -94,6 +100,7 @@ struct BenchCommand: AsyncParsableCommand {
             case .echo: report = try await runEcho(generator)
             case .connect: report = try await runConnect(generator)
             case .idle: report = try await runIdle(generator)
+            case .stream: return  // run above, without the load generator
             }
         } catch {
             try? await generator.shutdown()

@@ -133,7 +133,7 @@ final class BenchConnectionHandler: ChannelInboundHandler {
             switch event {
             case .text(let payload), .binary(let payload):
                 if let echo { receivedEcho(payload, plan: echo) }
-            case .ping, .pong:
+            case .ping, .pong, .fragment:
                 break
             case .close:
                 if case .connectCycle = workload, statistics.running {

@@ -8,6 +8,8 @@ enum BenchMode: String, ExpressibleByArgument, CaseIterable {
     case connect
     /// The server's memory per idle open connection.
     case idle
+    /// The client's memory while one large message streams through it (``StreamBenchOptions``).
+    case stream
 }
 
 /// The kind of echo messages.
