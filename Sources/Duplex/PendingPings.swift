@@ -7,31 +7,43 @@ import NIOCore
 /// lets a peer answer only the most recent of several pings, so an earlier ping never waits for a
 /// pong that may not come. Each gets the time since it was sent. A pong matching no waiting ping
 /// (an unsolicited heartbeat, the answer to a keepalive ping) answers none.
-struct PendingPings {
+///
+/// A class, made by a connection's first ping or observer, so that connections that have neither
+/// hold only the reference. Used on the handler's event loop only.
+final class PendingPings {
     private struct Entry {
         let payload: ByteBuffer
         let sentAt: NIODeadline
         let waiter: PingWaiter
     }
 
-    /// Empty arrays allocate nothing: a connection that never pings pays for no storage.
     private var entries: [Entry] = []
     private var observer: AsyncStream<ByteBuffer>.Continuation?
+    /// The number in the payload of the latest ping made by ``nextPayload()``.
+    private var pingNumber: UInt64 = 0
+
+    /// A payload that no other ping of this connection carries: 8 bytes numbering it.
+    func nextPayload() -> ByteBuffer {
+        pingNumber &+= 1
+        var payload = ByteBuffer()
+        payload.writeInteger(pingNumber)
+        return payload
+    }
 
     /// Whether a ping with `payload` waits for its pong (cancelled waiters are forgotten here).
-    mutating func isWaiting(for payload: ByteBuffer) -> Bool {
+    func isWaiting(for payload: ByteBuffer) -> Bool {
         entries.removeAll { !$0.waiter.isWaiting }
         return entries.contains { $0.payload == payload }
     }
 
     /// Records a ping just sent.
-    mutating func sent(_ payload: ByteBuffer, at time: NIODeadline, waiter: PingWaiter) {
+    func sent(_ payload: ByteBuffer, at time: NIODeadline, waiter: PingWaiter) {
         entries.append(Entry(payload: payload, sentAt: time, waiter: waiter))
     }
 
     /// A pong arrived at `time`: answers the ping it matches and the ones before it, and hands it to
     /// the observer.
-    mutating func received(_ payload: ByteBuffer, at time: NIODeadline) {
+    func received(_ payload: ByteBuffer, at time: NIODeadline) {
         observer?.yield(payload)
         guard let index = entries.firstIndex(where: { $0.payload == payload }) else { return }
         for entry in entries[...index] {
@@ -41,13 +53,13 @@ struct PendingPings {
     }
 
     /// Replaces the observer (the previous one finishes).
-    mutating func observe(with continuation: AsyncStream<ByteBuffer>.Continuation) {
+    func observe(with continuation: AsyncStream<ByteBuffer>.Continuation) {
         observer?.finish()
         observer = continuation
     }
 
     /// The connection is closing or closed: every waiting ping fails with `error`, the observer finishes.
-    mutating func fail(with error: any Error) {
+    func fail(with error: any Error) {
         for entry in entries { entry.waiter.resume(with: .failure(error)) }
         entries.removeAll()
         observer?.finish()

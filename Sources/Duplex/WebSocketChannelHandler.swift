@@ -35,15 +35,18 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var readPaused = false
     private var readPending = false
     private var ignoresBackpressure = false
+    // Next to the flags above, in what would be padding.
+    /// Whether a task is sending a streamed message (``beginStreamedSend(started:)``): until its
+    /// final fragment, other messages wait in ``queuedSends``.
+    private var streamingSend = false
+    /// Set once the connection is closing or closed: pings and pong observers are refused.
+    private var waitersFailed = false
     /// Async sends waiting for the channel to become writable, in the order they arrived. Room for
     /// one at first (it grows by doubling): most connections never wait, and the default 16 slots
     /// cost an idle connection 544 bytes.
     private var queuedSends = CircularBuffer<QueuedSend>(initialCapacity: 1)
     /// What tasks off the event loop sent, for the async consumer (``drainOffLoopSends()``).
     let offLoopSends: OffLoopSends?
-    /// Whether a task is sending a streamed message (``beginStreamedSend(started:)``): until its
-    /// final fragment, other messages wait in ``queuedSends``.
-    private var streamingSend = false
     /// The streaming task, waiting for the channel to become writable before its next fragment.
     private var streamWaiter: UnsafeContinuation<Void, any Error>?
     private var localFailure: CloseStatus?
@@ -57,12 +60,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var unansweredPing: ByteBuffer?
     /// Messages handed to the consumer so far.
     private var delivered = 0
-    /// The pings of ``WebSocket/ping(_:)`` waiting for their pongs, and the pong observer.
-    private var pings = PendingPings()
-    /// Set once the connection is closing or closed: pings and pong observers are refused.
-    private var waitersFailed = false
-    /// The number in the payload of the next ``WebSocket/ping(_:)`` without one of its own.
-    private var nextPingNumber: UInt64 = 0
+    /// The pings of ``WebSocket/ping(_:)`` waiting for their pongs, and the pong observer: made by
+    /// the first ping or observer, so that a connection that has neither pays 8 bytes for them.
+    private var pings: PendingPings?
 
     /// Every deadline of the connection; a change re-arms the earliest in ``sweeper`` (O(1), no
     /// allocation: NIO `Scheduled` tasks, one per deadline, made each handshake and close cost
@@ -353,7 +353,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         streamWaiter?.resume(throwing: WebSocketError.connectionClosed)
         streamWaiter = nil
         waitersFailed = true
-        pings.fail(with: WebSocketError.connectionClosed)
+        pings?.fail(with: WebSocketError.connectionClosed)
     }
 
     /// The error an async send gets: a closing or closed connection is one error, whichever side
@@ -433,12 +433,9 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         guard !waitersFailed, connection.state == .open else {
             return waiter.resume(with: .failure(WebSocketError.connectionClosed))
         }
-        let payload = payload ?? {
-            nextPingNumber &+= 1
-            var number = ByteBuffer()
-            number.writeInteger(nextPingNumber)
-            return number
-        }()
+        let pings = self.pings ?? PendingPings()
+        self.pings = pings
+        let payload = payload ?? pings.nextPayload()
         guard !pings.isWaiting(for: payload) else { return waiter.resume(with: .failure(WebSocketError.pingPayloadInUse)) }
         do {
             try connection.ping(payload)
@@ -455,6 +452,8 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
         if waitersFailed {
             observer.finish()
         } else {
+            let pings = self.pings ?? PendingPings()
+            self.pings = pings
             pings.observe(with: observer)
         }
     }
@@ -568,7 +567,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
                 answer(ping: payload)
             case .pong(let payload):
                 deadlines.pong = nil
-                pings.received(payload, at: .now())
+                pings?.received(payload, at: .now())
                 if case .handler(let handler) = consumer {
                     handler.onPong(payload, sender: WebSocketLoopSender(handler: self))
                 }
@@ -630,7 +629,7 @@ final class WebSocketChannelHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// consumer: ``WebSocket/makeConnection(channel:role:session:subprotocol:extensions:eventHandler:)``
     /// turns them off for an event handler).
     private func deliver(_ item: InboundItem) {
-        if case .fragment(_, _, isFinal: false) = item {} else { traffic.messagesReceived += 1 }
+        if item.endsMessage { traffic.messagesReceived += 1 }
         switch consumer {
         case .stream(let queue):
             delivered += 1

@@ -8,7 +8,8 @@ private final class ChatLog {
     var lines: [String] = []
 }
 
-/// A `@MainActor` caller as an app writes one. That this file compiles in Swift 6 language mode,
+/// A `@MainActor` caller as an app writes one (the echo server answers the streamed message whole,
+/// so it comes back as one chunk). That this file compiles in Swift 6 language mode,
 /// with no "sending value of non-Sendable type" error or warning, is the test of
 /// ``WebSocket/connect(to:configuration:eventLoopGroup:isolation:_:)``'s isolation; running it
 /// checks that the body stays on the main actor.
@@ -20,10 +21,18 @@ private func chat(port: Int) async throws -> [String] {
         try await ws.send(.text("hello from the main actor"))
         try await ws.send(.text("compressed or not"), compression: .never)
         _ = try await ws.ping()
+        try await ws.send(.text, chunks: AsyncStream { chunks in
+            chunks.yield(ByteBuffer(string: "stream"))
+            chunks.yield(ByteBuffer(string: "ed"))
+            chunks.finish()
+        })
         for await message in ws.messages {
             MainActor.assertIsolated()
             if case .text(let text) = message { log.lines.append(text) }
             if log.lines.count == 2 { break }
+        }
+        if let streamed = await ws.receiveStreaming() {
+            for try await chunk in streamed { log.lines.append(String(buffer: chunk)) }
         }
         return log.lines
     }
@@ -33,6 +42,6 @@ private func chat(port: Int) async throws -> [String] {
 struct MainActorUseTests {
     @Test func connectMessagesAndSendWorkFromMainActorCode() async throws {
         let lines = try await ServerHarness.with { _, port in try await chat(port: port) }
-        #expect(lines == ["hello from the main actor", "compressed or not"])
+        #expect(lines == ["hello from the main actor", "compressed or not", "streamed"])
     }
 }

@@ -11,6 +11,12 @@ enum InboundItem: Sendable {
     /// it; `isFinal` ends the message.
     case fragment(kind: WebSocketMessage.Kind?, payload: ByteBuffer, isFinal: Bool)
 
+    /// Whether the item ends a message: a whole message, or a message's final fragment.
+    var endsMessage: Bool {
+        if case .fragment(_, _, isFinal: false) = self { return false }
+        return true
+    }
+
     /// The payload's size in bytes, as counted against ``SessionConfiguration/maxBufferedInboundBytes``.
     var byteCount: Int {
         switch self {
