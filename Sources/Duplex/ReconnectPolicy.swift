@@ -3,7 +3,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 
-/// When and how fast ``WebSocket/connect(to:configuration:reconnect:eventLoopGroup:_:)`` connects
+/// When and how fast ``WebSocket/connect(to:configuration:reconnect:eventLoopGroup:isolation:_:)`` connects
 /// again after a connection is lost or an attempt fails.
 ///
 /// Waits grow exponentially: before retry *n* (counting from 0 since the last connection that

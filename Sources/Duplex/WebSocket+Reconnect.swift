@@ -9,10 +9,12 @@ import Darwin
 #endif
 
 extension WebSocket {
-    /// Connects to `url` like ``connect(to:configuration:eventLoopGroup:_:)`` and runs `body` with
+    /// Connects to `url` like ``connect(to:configuration:eventLoopGroup:isolation:_:)`` and runs `body` with
     /// the connection, then connects again and runs `body` again whenever the connection was lost,
     /// or an attempt failed, for a reason `reconnect` retries; waits between attempts as `reconnect`
     /// says. Each attempt and each wait is logged (at `info`, on the configuration's logger).
+    /// `body` runs in the caller's isolation, as with the single-connection `connect` (from
+    /// `@MainActor` code, on the main actor).
     ///
     /// ```swift
     /// try await WebSocket.connect(to: "wss://example.org/feed", reconnect: ReconnectPolicy()) { ws in
@@ -36,6 +38,7 @@ extension WebSocket {
         configuration: WebSocketClientConfiguration = WebSocketClientConfiguration(),
         reconnect policy: ReconnectPolicy,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (WebSocket) async throws -> Void
     ) async throws {
         let parsed = try WebSocketURL(validating: url)
@@ -62,7 +65,7 @@ extension WebSocket {
             failedAttempts = 0
             let opened = ContinuousClock.now
             let executor = configuration.session.runsTaskOnEventLoop ? webSocket.taskExecutor : nil
-            try await withTaskExecutorPreference(executor) {
+            try await withTaskExecutorPreference(executor, isolation: isolation) {
                 try await webSocket.run(body)
             }
             guard !Task.isCancelled, let status = webSocket.closeStatus, policy.retryableCloseCodes.contains(status.code) else {

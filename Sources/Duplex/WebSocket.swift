@@ -17,7 +17,7 @@ public final class WebSocket: Sendable {
     /// The peer's address.
     public let remoteAddress: SocketAddress?
     /// On the client side, the URL the connection was made to: the one given to
-    /// ``connect(to:configuration:eventLoopGroup:_:)``, or where its redirects led. `nil` on the
+    /// ``connect(to:configuration:eventLoopGroup:isolation:_:)``, or where its redirects led. `nil` on the
     /// server side.
     public let url: String?
     /// On the client side, the header fields of the server's 101 response. `nil` on the server

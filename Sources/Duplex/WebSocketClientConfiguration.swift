@@ -3,7 +3,7 @@ import Logging
 import NIOCore
 import NIOSSL
 
-/// How ``WebSocket/connect(to:configuration:eventLoopGroup:_:)`` connects and what it offers.
+/// How ``WebSocket/connect(to:configuration:eventLoopGroup:isolation:_:)`` connects and what it offers.
 public struct WebSocketClientConfiguration: Sendable {
     /// Extra request headers (e.g. `Authorization`).
     public var headers = HeaderFields()

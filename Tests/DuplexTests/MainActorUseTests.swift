@@ -38,10 +38,27 @@ private func chat(port: Int) async throws -> [String] {
     }
 }
 
+/// The reconnecting `connect` from the main actor: `body` returning ends it (nothing is retried).
+@MainActor
+private func chatWithReconnect(port: Int) async throws -> [String] {
+    let log = ChatLog()
+    try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", reconnect: ReconnectPolicy()) { ws in
+        MainActor.assertIsolated()
+        try await ws.send(.text("reconnecting from the main actor"))
+        if case .text(let text)? = await ws.receive() { log.lines.append(text) }
+    }
+    return log.lines
+}
+
 @Suite("Use from the main actor", .timeLimit(.minutes(1)))
 struct MainActorUseTests {
     @Test func connectMessagesAndSendWorkFromMainActorCode() async throws {
         let lines = try await ServerHarness.with { _, port in try await chat(port: port) }
         #expect(lines == ["hello from the main actor", "compressed or not", "streamed"])
+    }
+
+    @Test func theReconnectingConnectWorksFromMainActorCode() async throws {
+        let lines = try await ServerHarness.with { _, port in try await chatWithReconnect(port: port) }
+        #expect(lines == ["reconnecting from the main actor"])
     }
 }
