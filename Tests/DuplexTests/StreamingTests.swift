@@ -134,7 +134,7 @@ struct StreamingTests {
     /// Runs a server that streams `shared.chunks` to a raw client as one binary message (logging
     /// how the send ended), while `body` drives the client.
     private func withServerStreaming(
-        _ body: (RawWebSocketClient, Shared) async throws -> Void
+        offering extensions: String = "", _ body: (RawWebSocketClient, Shared) async throws -> Void
     ) async throws {
         let shared = Shared()
         try await ServerHarness.with(decide: { _ in
@@ -149,9 +149,22 @@ struct StreamingTests {
                 for await _ in ws.messages {}
             }
         }) { _, port in
-            let client = try await RawWebSocketClient.upgraded(port: port)
+            let client = try await RawWebSocketClient.upgraded(port: port, extraHeaders: extensions)
             try await body(client, shared)
             await client.close()
+        }
+    }
+
+    @Test func aCompressedStreamedMessageHasRSV1OnItsFirstFrameOnlyOnTheWire() async throws {
+        try await withServerStreaming(offering: "Sec-WebSocket-Extensions: permessage-deflate\r\n") { client, shared in
+            for _ in 0..<3 { shared.feed.yield(ByteBuffer(repeating: UInt8(ascii: "a"), count: 1000)) }
+            shared.feed.finish()
+            try await client.waitForFrames { $0.count == 4 }
+            let frames = client.frames()
+            #expect(frames.map(\.opcode) == [0x2, 0x0, 0x0, 0x0])
+            #expect(frames.map(\.rsv1) == [true, false, false, false])
+            #expect(frames.prefix(3).allSatisfy { $0.payload.count < 100 }, "each chunk compressed")
+            #expect(frames.last?.payload == [0x00], "the final frame: an empty sync flush, its 00 00 ff ff dropped")
         }
     }
 
