@@ -54,13 +54,14 @@ struct ReconnectTests {
         policy.initialDelay = .milliseconds(20)
         policy.maxDelay = .seconds(1)
         policy.jitter = 0
-        policy.stableAfter = .milliseconds(200)
+        let stableAfter = Duration.seconds(1) * testSlowdown  // the short connections stay well below it, even under load
+        policy.stableAfter = stableAfter
         try await ServerHarness.with(decide: { _ in
             .accept { ws in
                 switch connections.withLockedValue({ $0 += 1; return $0 }) {
                 case 1, 2: try await ws.close(code: .serviceRestart)
                 case 3:
-                    try await Task.sleep(for: .milliseconds(300))  // lives past stableAfter
+                    try await Task.sleep(for: stableAfter + .milliseconds(200))  // lives past stableAfter
                     try await ws.close(code: .serviceRestart)
                 default: try await ws.close(code: .normalClosure)
                 }
