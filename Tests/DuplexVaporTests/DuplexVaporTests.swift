@@ -118,6 +118,15 @@ struct DuplexVaporTests {
         #expect(!head.contains("keep-alive"))
     }
 
+    @Test func aLaterRequestOfAKeptAliveConnectionCanUpgrade() async throws {
+        let answer = try await TestApp.with { port, _ in
+            let health = "GET /health HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n"
+            return try await RawHTTP.exchange(port: port, health + RawHandshake.valid.request(port: port), responses: 2)
+        }
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(answer.contains("\r\n\r\nokHTTP/1.1 101 Switching Protocols\r\n"))
+    }
+
     @Test func applicationShutdownClosesOpenWebSocketsWith1001() async throws {
         let (status, shutdownTook) = try await TestApp.with { port, app in
             try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/ws/echo", configuration: TestApp.authorized) { ws in
