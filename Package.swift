@@ -144,6 +144,16 @@ let package = Package(
                 .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
+        // The chat example of docs/vapor.md: `swift run --traits Vapor VaporChat`.
+        .executableTarget(
+            name: "VaporChat",
+            dependencies: [
+                "Duplex", "DuplexVapor",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            path: "Examples/VaporChat"
+        ),
         .executableTarget(
             name: "TopicBenchmark",
             dependencies: ["Duplex", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],

@@ -8,7 +8,8 @@ enum RawHTTP {
     struct NoCompleteAnswer: Error { let received: String }
 
     /// Writes `request` and returns the first `responses` responses, once the last one's body is
-    /// complete; throws ``NoCompleteAnswer`` when the connection closes first or `timeout` passes.
+    /// complete; throws ``NoCompleteAnswer`` when the connection closes first, ``TimedOut`` when
+    /// `timeout` passes.
     static func exchange(
         port: Int, _ request: String, responses: Int = 1, timeout: Duration = .seconds(10)
     ) async throws -> String {
@@ -18,24 +19,16 @@ enum RawHTTP {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        return try await withThrowingTaskGroup(of: String.self) { group in
-            group.addTask {
-                try await channel.executeThenClose { inbound, outbound in
-                    try await outbound.write(ByteBuffer(string: request))
-                    var received = ""
-                    for try await chunk in inbound {
-                        received += String(buffer: chunk)
-                        if let answer = leadingResponses(responses, in: received) { return answer }
-                    }
-                    throw NoCompleteAnswer(received: received)
+        return try await within(timeout) {
+            try await channel.executeThenClose { inbound, outbound in
+                try await outbound.write(ByteBuffer(string: request))
+                var received = ""
+                for try await chunk in inbound {
+                    received += String(buffer: chunk)
+                    if let answer = leadingResponses(responses, in: received) { return answer }
                 }
+                throw NoCompleteAnswer(received: received)
             }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw NoCompleteAnswer(received: "(timed out)")
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? ""
         }
     }
 
