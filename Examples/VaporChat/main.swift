@@ -21,5 +21,8 @@ do {
 }
 try await app.asyncShutdown()
 #else
-print("VaporChat needs the Vapor trait: swift run --traits Vapor VaporChat")
+import Foundation
+
+FileHandle.standardError.write(Data("VaporChat needs the Vapor trait: swift run --traits Vapor VaporChat\n".utf8))
+exit(1)
 #endif

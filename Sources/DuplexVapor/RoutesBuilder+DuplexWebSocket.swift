@@ -29,7 +29,7 @@ extension RoutesBuilder {
         duplexWebSocket(path, upgrader: upgrader, handler: handler)
     }
 
-    /// ``duplexWebSocket(_:upgrader:handler:)-(PathComponent...,_,_)`` with the path as an array.
+    /// The variadic `duplexWebSocket(_:upgrader:handler:)` with the path as an array.
     @discardableResult
     public func duplexWebSocket(
         _ path: [PathComponent],
