@@ -10,9 +10,10 @@ let package = Package(
         .executable(name: "peer-nio", targets: ["PeerNIO"]),
         .executable(name: "peer-hummingbird", targets: ["PeerHummingbird"]),
         .executable(name: "peer-vapor", targets: ["PeerVapor"]),
+        .executable(name: "peer-duplex-hummingbird", targets: ["PeerDuplexHummingbird"]),
     ],
     dependencies: [
-        .package(name: "Duplex", path: ".."),
+        .package(name: "Duplex", path: "..", traits: ["Hummingbird"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
@@ -39,6 +40,15 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
+            ]
+        ),
+        .executableTarget(
+            name: "PeerDuplexHummingbird",
+            dependencies: [
+                "PeerSupport",
+                .product(name: "Duplex", package: "Duplex"),
+                .product(name: "DuplexHummingbird", package: "Duplex"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .executableTarget(

@@ -14,7 +14,6 @@ public final class InProcessTopicBroker: TopicBroker {
     private let state = NIOLockedValueBox(Subscriptions())
     private let dropped = NIOLockedValueBox(0)
     private let droppedCounter: Counter
-    private let encoder = TopicEncoder()
 
     private struct Subscriptions {
         var subscribers: [String: Set<TopicSubscriber>] = [:]
@@ -74,35 +73,9 @@ public final class InProcessTopicBroker: TopicBroker {
     public func publish(_ message: WebSocketMessage, to topic: String) {
         let targets = state.withLockedValue { $0.subscribers[topic] } ?? []
         guard !targets.isEmpty else { return }
-        var frames: [TopicEncoding: ByteBuffer?] = [:]
-        var batches: [ObjectIdentifier: (loop: any EventLoop, items: [(HandlerReference, ByteBuffer?)])] = [:]
-        for subscriber in targets {
-            let encoding = subscriber.encoding
-            let frame: ByteBuffer?
-            if let known = frames[encoding] {
-                frame = known
-            } else {
-                frame = encoder.frame(for: message, encoding: encoding)
-                frames[encoding] = frame
-            }
-            batches[ObjectIdentifier(subscriber.eventLoop), default: (subscriber.eventLoop, [])]
-                .items.append((subscriber.handler, frame))
-        }
-        let policy = overflowPolicy
-        let dropped = dropped
-        let droppedCounter = droppedCounter
-        for (loop, items) in batches.values {
-            let deliver: @Sendable () -> Void = {
-                for (handler, frame) in items {
-                    handler.onLoop { handler in
-                        if !handler.publish(message, frame: frame, overflow: policy) {
-                            dropped.withLockedValue { $0 += 1 }
-                            droppedCounter.increment()
-                        }
-                    }
-                }
-            }
-            if loop.inEventLoop { deliver() } else { loop.execute(deliver) }
+        TopicSubscriber.deliver(message, to: targets, overflow: overflowPolicy) { [dropped, droppedCounter] _ in
+            dropped.withLockedValue { $0 += 1 }
+            droppedCounter.increment()
         }
     }
 }

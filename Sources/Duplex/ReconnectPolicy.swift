@@ -14,7 +14,9 @@ import NIOSSL
 ///
 /// What is retried: failures to connect (DNS, TCP, a TLS connection cut short, the handshake
 /// timing out or the connection closing during it), handshake refusals with a status in
-/// ``retryableStatuses``, and connections that ended with a code in ``retryableCloseCodes``.
+/// ``retryableStatuses`` (a proxy's refusal of the tunnel too, and a SOCKS5 proxy's failure to
+/// reach the server: replies 1, 3, 4, 5, 6), and connections that ended with a code in
+/// ``retryableCloseCodes``.
 /// Anything else ends the reconnecting: another 4xx, a wrong `Sec-WebSocket-Accept` or any other
 /// invalid answer, a certificate that does not verify, and a connection the application closed.
 public struct ReconnectPolicy: Sendable, Hashable {
@@ -75,6 +77,10 @@ public struct ReconnectPolicy: Sendable, Hashable {
             guard retryableStatuses.contains(response.status) else { return (false, nil) }
             let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0, now: now()) }
             return (true, retryAfter)
+        case WebSocketProxyError.refused(let status):
+            return (retryableStatuses.contains(status), nil)
+        case WebSocketProxyError.socksRefused(let reply):
+            return ([1, 3, 4, 5, 6].contains(reply), nil)
         case WebSocketError.handshakeTimeout, WebSocketError.connectionClosedDuringHandshake,
             NIOSSLError.uncleanShutdown, is NIOConnectionError, is IOError, is ChannelError:
             return (true, nil)

@@ -34,6 +34,9 @@ enum TopicEncoding: Hashable {
 /// set of deflate parameters (each is reset after every message, so reusing it is safe).
 final class TopicEncoder: @unchecked Sendable {
     // @unchecked: `compressors` is only touched with `lock` held.
+    /// The encoder every delivery uses: its compressors depend only on the parameters.
+    static let shared = TopicEncoder()
+
     private let lock = NIOLock()
     private var compressors: [NegotiatedPerMessageDeflate: any WebSocketExtension] = [:]
 

@@ -37,3 +37,49 @@ public struct TopicSubscriber: Sendable, Hashable {
     /// Resolves when the connection is closed.
     var closeFuture: EventLoopFuture<Void> { channel.closeFuture }
 }
+
+extension TopicSubscriber {
+    /// Writes `message` to each of `subscribers` without waiting for any of them: the way a
+    /// ``TopicBroker`` delivers to the connections of this process.
+    ///
+    /// The message is encoded once for every group of subscribers that can share the bytes (and
+    /// compressed once for those that negotiated permessage-deflate without server context
+    /// takeover), then handed to each event loop once, where it is queued on that loop's
+    /// subscribers in the order of `subscribers`. Messages delivered by one caller reach each
+    /// subscriber in the order of the calls. Subscribers whose connection is closing are skipped.
+    ///
+    /// A subscriber whose write buffer the message would take past
+    /// ``SessionConfiguration/maxQueuedOutboundBytes`` is handled by `overflow`: closed with its
+    /// code, or skipped, and then `dropped` is called with it (on its event loop).
+    public static func deliver(
+        _ message: WebSocketMessage,
+        to subscribers: some Sequence<TopicSubscriber>,
+        overflow: TopicOverflowPolicy,
+        dropped: (@Sendable (TopicSubscriber) -> Void)? = nil
+    ) {
+        var frames: [TopicEncoding: ByteBuffer?] = [:]
+        var batches: [ObjectIdentifier: (loop: any EventLoop, items: [(TopicSubscriber, ByteBuffer?)])] = [:]
+        for subscriber in subscribers {
+            let encoding = subscriber.encoding
+            let frame: ByteBuffer?
+            if let known = frames[encoding] {
+                frame = known
+            } else {
+                frame = TopicEncoder.shared.frame(for: message, encoding: encoding)
+                frames[encoding] = frame
+            }
+            batches[ObjectIdentifier(subscriber.eventLoop), default: (subscriber.eventLoop, [])]
+                .items.append((subscriber, frame))
+        }
+        for (loop, items) in batches.values {
+            let write: @Sendable () -> Void = {
+                for (subscriber, frame) in items {
+                    subscriber.handler.onLoop { handler in
+                        if !handler.publish(message, frame: frame, overflow: overflow) { dropped?(subscriber) }
+                    }
+                }
+            }
+            if loop.inEventLoop { write() } else { loop.execute(write) }
+        }
+    }
+}

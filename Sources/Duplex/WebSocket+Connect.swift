@@ -25,7 +25,8 @@ extension WebSocket {
     /// `.unexpectedStatus` with the server's status, headers and the start of its body,
     /// `.acceptMismatch`, or `.malformedResponse` for a head with an invalid field),
     /// ``WebSocketError/handshakeTimeout``, ``WebSocketError/tooManyRedirects(_:)``,
-    /// ``WebSocketError/insecureRedirect(_:)``, or what `body` throws.
+    /// ``WebSocketError/insecureRedirect(_:)``, ``WebSocketProxyError`` (through a
+    /// ``WebSocketClientConfiguration/proxy``), or what `body` throws.
     public static func connect<Result>(
         to url: String,
         configuration: WebSocketClientConfiguration = WebSocketClientConfiguration(),
@@ -82,6 +83,7 @@ extension WebSocket {
         var logger = configuration.logger
         logger[metadataKey: "duplex.peer"] = "\(url.unixSocketPath ?? "\(url.host):\(url.port)")"
         logger[metadataKey: "duplex.path"] = "\(url.target)"
+        if let proxy = configuration.proxy { logger[metadataKey: "duplex.proxy"] = "\(proxy)" }
         let configuration = {
             var configuration = configuration
             configuration.session.telemetry = ConnectionTelemetry(logger: logger, metrics: nil)
@@ -97,12 +99,13 @@ extension WebSocket {
         )
         let sslContext = try url.isSecure ? NIOSSLContext(configuration: configuration.tls) : nil
         let serverHostname = url.tlsServerName
+        let route = try await ClientRoute(to: url, through: configuration.proxy)
         let loop = eventLoopGroup.next()
         let upgraded = loop.makePromise(of: WebSocket.self)
         var bootstrap = ClientBootstrap(group: loop).connectTimeout(configuration.connectTimeout)
         if url.unixSocketPath == nil { bootstrap = bootstrap.channelOption(.socketOption(.tcp_nodelay), value: 1) }
         bootstrap = bootstrap
-            .channelInitializer { channel in
+            .channelInitializer(route.channelInitializer(timeout: configuration.handshakeTimeout, failing: upgraded) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let pipeline = channel.pipeline.syncOperations
                     if let sslContext {
@@ -121,12 +124,12 @@ extension WebSocket {
                             encoder: encoder, decoder: decoder, upgraded: upgraded),
                     ])
                 }
-            }
+            })
         do {
             if let path = url.unixSocketPath {
                 _ = try await bootstrap.connect(unixDomainSocketPath: path).get()
             } else {
-                _ = try await bootstrap.connect(host: url.host, port: url.port).get()
+                _ = try await bootstrap.connect(host: route.host, port: route.port).get()
             }
         } catch {
             upgraded.fail(error)

@@ -20,6 +20,8 @@ public struct WebSocketClientConfiguration: Sendable {
     /// How long the TCP connect may take. Default 10 s.
     public var connectTimeout: TimeAmount = .seconds(10)
     /// How long the opening handshake may take once connected (TLS included). Default 10 s.
+    /// Through a ``proxy`` it applies twice: to the proxy's negotiation, then afresh to the TLS and
+    /// WebSocket handshake with the server.
     public var handshakeTimeout: TimeAmount = .seconds(10)
     /// How many redirects (301, 302, 303, 307, 308 with a `Location`) a connect follows before it
     /// fails with ``WebSocketError/tooManyRedirects(_:)``. Default 10; 0 follows none (the
@@ -27,6 +29,12 @@ public struct WebSocketClientConfiguration: Sendable {
     /// A redirect from `wss://` to `ws://` is never followed; when a redirect leaves the origin
     /// (scheme, host and port), `Authorization` and `Cookie` are not sent on.
     public var maxRedirects = 10
+    /// The proxy to reach the server through (HTTP `CONNECT` or SOCKS5), or `nil` (the default)
+    /// to connect directly. The environment is read only if you ask:
+    /// `configuration.proxy = try .fromEnvironment(for: url)` (see
+    /// ``WebSocketProxy/fromEnvironment(for:environment:)``). Errors are
+    /// ``WebSocketProxyError``s; `connectTimeout` applies to the TCP connection to the proxy.
+    public var proxy: WebSocketProxy?
     /// Limits and timeouts of the open connection.
     public var session = SessionConfiguration()
     /// Where the client logs (at `debug`: connecting, the handshake's outcome, the close), with the

@@ -24,8 +24,8 @@ struct ConnectCommand: AsyncParsableCommand {
             Exit status: 0 when the connection ends with 1000, 1001 or the --close code; 1 when it ends with another \
             code (1006 when it was lost); 2 when it could not be made: an invalid URL or value (a \
             --header, --origin or --subprotocol holding a character HTTP forbids there, e.g. CR or \
-            LF, is refused before connecting), DNS, TCP, TLS, or a handshake the server refused or \
-            answered wrongly. Each failure is one line on stderr. Usage errors exit 64.
+            LF, is refused before connecting; so is an invalid --proxy URL), DNS, TCP, TLS, a proxy \
+            that refused the tunnel, or a handshake the server refused or answered wrongly. Each failure is one line on stderr. Usage errors exit 64.
             """
     )
 
@@ -49,6 +49,9 @@ struct ConnectCommand: AsyncParsableCommand {
 
     @Option(help: "The Origin header to send.")
     var origin: String?
+
+    @Option(help: ArgumentHelp("Connect through this proxy: http://[USER:PASSWORD@]HOST[:PORT] (CONNECT), socks5://… or socks5h://… (port 1080 by default).", valueName: "URL"))
+    var proxy: String?
 
     @Flag(help: "Connect again, with backoff, when the connection is lost or the server is unavailable.")
     var reconnect = false
@@ -105,6 +108,7 @@ struct ConnectCommand: AsyncParsableCommand {
         configuration.origin = origin
         configuration.logger.logLevel = reconnect ? .info : .warning
         if insecure { configuration.tls.certificateVerification = .none }
+        if let proxy { configuration.proxy = try WebSocketProxy(url: proxy) }
         if let caFile {
             do {
                 configuration.tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))

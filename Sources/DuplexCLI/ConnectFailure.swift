@@ -15,7 +15,7 @@ enum ConnectFailure: Error {
     case unreadableCertificates(String, any Error)
 
     /// One line saying what failed: the URL or a value (``HTTPFieldError`` names the field, never
-    /// its bytes), DNS, TCP, TLS, or the handshake.
+    /// its bytes), DNS, TCP, TLS, the proxy, or the handshake.
     static func describe(_ error: any Error) -> String {
         switch error {
         case ConnectFailure.unreadableCertificates(let path, let error):
@@ -25,6 +25,8 @@ enum ConnectFailure: Error {
         case let error as HandshakeError:
             return error.description
         case let error as WebSocketError:
+            return error.description
+        case let error as WebSocketProxyError:
             return error.description
         case let error as ConfigurationError:
             return error.description

@@ -3,12 +3,12 @@
 ///
 /// Decoding is strict: no whitespace, no missing padding, no characters outside the alphabet, and
 /// the unused bits of the last group must be zero, so every byte string has exactly one encoding.
-enum Base64 {
+package enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let padding = UInt8(ascii: "=")
 
     /// Encodes `bytes`, padding the last group with `=`.
-    static func encode(_ bytes: [UInt8]) -> String {
+    package static func encode(_ bytes: [UInt8]) -> String {
         var output: [UInt8] = []
         output.reserveCapacity((bytes.count + 2) / 3 * 4)
         var start = 0

@@ -48,12 +48,12 @@ public struct QueryItem: Sendable, Hashable {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                guard index != component.endIndex, let high = hexValue(component[index]) else {
+                guard index != component.endIndex, let high = HTTPGrammar.hexDigitValue(component[index]) else {
                     bytes.append(byte)
                     continue
                 }
                 let second = component.index(after: index)
-                guard second != component.endIndex, let low = hexValue(component[second]) else {
+                guard second != component.endIndex, let low = HTTPGrammar.hexDigitValue(component[second]) else {
                     bytes.append(byte)
                     continue
                 }
@@ -64,15 +64,5 @@ public struct QueryItem: Sendable, Hashable {
             }
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// The value of an ASCII hexadecimal digit, or `nil`.
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -47,6 +47,37 @@ struct ReconnectTests {
         #expect(log.records.contains { $0.message.hasSuffix("after: connection closed with 1013 (busy)") })
     }
 
+    @Test func waitsGrowAndStartAgainAfterAConnectionThatLivedLongEnough() async throws {
+        let connections = NIOLockedValueBox(0)
+        let log = RecordingLog()
+        var policy = ReconnectPolicy()
+        policy.initialDelay = .milliseconds(20)
+        policy.maxDelay = .seconds(1)
+        policy.jitter = 0
+        policy.stableAfter = .milliseconds(200)
+        try await ServerHarness.with(decide: { _ in
+            .accept { ws in
+                switch connections.withLockedValue({ $0 += 1; return $0 }) {
+                case 1, 2: try await ws.close(code: .serviceRestart)
+                case 3:
+                    try await Task.sleep(for: .milliseconds(300))  // lives past stableAfter
+                    try await ws.close(code: .serviceRestart)
+                default: try await ws.close(code: .normalClosure)
+                }
+            }
+        }) { _, port in
+            try await WebSocket.connect(to: "ws://127.0.0.1:\(port)/", configuration: configuration(log), reconnect: policy) { ws in
+                for await _ in ws.messages {}
+            }
+        }
+        let waits = log.records.map(\.message).filter { $0.hasPrefix("reconnecting in") }
+        #expect(waits == [
+            "reconnecting in 20 ms after: connection closed with 1012",
+            "reconnecting in 40 ms after: connection closed with 1012",
+            "reconnecting in 20 ms after: connection closed with 1012",
+        ])
+    }
+
     @Test func aServerThatGoesDownAndComesBackIsReconnectedTo() async throws {
         let log = RecordingLog()
         let bodies = NIOLockedValueBox<[String]>([])

@@ -1,51 +1,22 @@
 import Duplex
-import Foundation
 import NIOCore
 import NIOSSL
 import Testing
 
 @Suite("wss:// with a self-signed certificate", .timeLimit(.minutes(3)))
 struct TLSTests {
-    /// A certificate for `localhost` and 127.0.0.1 with its key, made by the openssl CLI.
-    private struct SelfSigned {
-        let certificate: NIOSSLCertificate
-        let key: NIOSSLPrivateKey
-
-        init() throws {
-            let directory = FileManager.default.temporaryDirectory
-                .appendingPathComponent("duplex-tls-\(UUID().uuidString)")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            let certPath = directory.appendingPathComponent("cert.pem").path
-            let keyPath = directory.appendingPathComponent("key.pem").path
-            let openssl = Process()
-            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            openssl.arguments = [
-                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
-                "-nodes", "-keyout", keyPath, "-out", certPath, "-days", "1", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-            ]
-            openssl.standardError = FileHandle.nullDevice
-            try openssl.run()
-            openssl.waitUntilExit()
-            certificate = try #require(NIOSSLCertificate.fromPEMFile(certPath).first)
-            key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
+    @discardableResult
+    private func withTLSServer<T>(
+        _ identity: SelfSignedCertificate, decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision = ServerHarness.echo,
+        _ body: (Int) async throws -> T
+    ) async throws -> T {
+        try await ServerHarness.with(configure: { $0.tls = identity.serverConfiguration }, decide: decide) { _, port in
+            try await body(port)
         }
     }
 
-    @discardableResult
-    private func withTLSServer<T>(
-        _ identity: SelfSigned, decide: @escaping @Sendable (UpgradeRequest) async throws -> UpgradeDecision = ServerHarness.echo,
-        _ body: (Int) async throws -> T
-    ) async throws -> T {
-        try await ServerHarness.with(configure: {
-            $0.tls = .makeServerConfiguration(
-                certificateChain: [.certificate(identity.certificate)], privateKey: .privateKey(identity.key))
-        }, decide: decide) { _, port in try await body(port) }
-    }
-
     @Test func echoOverTLSWithCustomRoot() async throws {
-        let identity = try SelfSigned()
+        let identity = try SelfSignedCertificate()
         try await withTLSServer(identity) { port in
             var client = WebSocketClientConfiguration()
             client.tls.trustRoots = .certificates([identity.certificate])
@@ -59,7 +30,7 @@ struct TLSTests {
     }
 
     @Test func untrustedCertificateIsRefusedByDefault() async throws {
-        let identity = try SelfSigned()
+        let identity = try SelfSignedCertificate()
         try await withTLSServer(identity) { port in
             await #expect(throws: (any Error).self) {
                 try await WebSocket.connect(to: "wss://localhost:\(port)/") { _ in }
@@ -68,7 +39,7 @@ struct TLSTests {
     }
 
     @Test func verificationCanBeTurnedOffExplicitly() async throws {
-        let identity = try SelfSigned()
+        let identity = try SelfSignedCertificate()
         try await withTLSServer(identity) { port in
             var client = WebSocketClientConfiguration()
             client.tls.certificateVerification = .none
@@ -82,7 +53,7 @@ struct TLSTests {
     }
 
     @Test func aRedirectFromWssToWsIsNotFollowedButToHttpsIs() async throws {
-        let identity = try SelfSigned()
+        let identity = try SelfSignedCertificate()
         try await withTLSServer(identity, decide: { request in
             switch request.path {
             case "/down": .reject(try HTTPStatus(code: 302, reason: "Found"), headers: try HeaderFields([("Location", "ws://localhost:1/")]))

@@ -10,8 +10,9 @@ NODE_PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "node_peer.
 NODE_ENV = dict(os.environ, NODE_PATH="/usr/share/nodejs")
 
 
-async def client_cases(results, url, tls_url):
-    """Runs node_peer.js's client cases over ws:// and wss://, counting its PASS/FAIL lines."""
+async def client_cases(results, url, tls_url, server="duplex server"):
+    """Runs node_peer.js's client cases over ws:// and wss://, counting its PASS/FAIL lines (named
+    after `server`)."""
     for target in (url, tls_url):
         process = await asyncio.create_subprocess_exec(
             "node", NODE_PEER, "client", target, env=NODE_ENV,
@@ -20,12 +21,12 @@ async def client_cases(results, url, tls_url):
         lines = out.decode(errors="replace").splitlines()
         for line in lines:
             if line.startswith("PASS "):
-                results.record(line[5:])
+                results.record(line[5:].replace("duplex server", server, 1))
             elif line.startswith("FAIL "):
                 name, _, error = line[5:].partition(": ")
-                results.record(name, error)
+                results.record(name.replace("duplex server", server, 1), error)
         if process.returncode != 0 and not any(line.startswith("FAIL ") for line in lines):
-            results.record(f"node client -> duplex server ({target})",
+            results.record(f"node client -> {server} ({target})",
                            f"node exited {process.returncode}: {err.decode(errors='replace')[-300:]}")
 
 

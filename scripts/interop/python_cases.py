@@ -64,9 +64,9 @@ async def ping_session(url):
         expect(latency >= 0, "no pong")
 
 
-async def client_cases(results, url, tls_url):
+async def client_cases(results, url, tls_url, server="duplex server"):
     """Python websockets client → Duplex server."""
-    name = "python client -> duplex server"
+    name = f"python client -> {server}"
     text = "h\u00e9llo w\u00f6rld \u2713 \U0001F389"
     cases = [
         ("text", [text], False),

@@ -16,9 +16,9 @@ async def websocat_echo(url, lines, *options):
     expect(out == data, f"sent {describe(data)}, got {describe(out)}")
 
 
-async def client_cases(results, url, tls_url):
+async def client_cases(results, url, tls_url, server="duplex server"):
     """websocat → Duplex server: text lines, binary, and wss with `-k`."""
-    name = "websocat client -> duplex server"
+    name = f"websocat client -> {server}"
     text = [b"hello", "h\u00e9llo \u2713 \U0001F389".encode(), b"x" * 60000]
     binary = [bytes(b for b in random_bytes(30000, 31) if b != 10)]
     await results.run(f"{name}: text", websocat_echo, url, text, "--text")
