@@ -161,12 +161,15 @@ let package = Package(
                 .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
-        // The chat example of docs/vapor.md: `swift run --traits Vapor VaporChat`.
+        // Examples/VaporChat (docs/vapor.md): `swift run --traits Vapor VaporChat`.
         .executableTarget(
             name: "VaporChat",
             dependencies: [
                 "Duplex", "DuplexVapor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ],
             path: "Examples/VaporChat"

@@ -2,7 +2,7 @@
 import Foundation
 
 /// Examples/VaporChat's built binary (next to the test bundle in `.build/<configuration>`), run
-/// as `VaporChat serve --port 0` on 127.0.0.1.
+/// as `VaporChat --port 0` on 127.0.0.1.
 final class ChatProcess {
     struct NotStarted: Error, CustomStringConvertible {
         let description: String
@@ -20,7 +20,7 @@ final class ChatProcess {
             throw NotStarted(description: "\(binary.path) is not built: swift build --traits Vapor --build-tests")
         }
         process.executableURL = binary
-        process.arguments = ["serve", "--hostname", "127.0.0.1", "--port", "0"]
+        process.arguments = ["--port", "0"]
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -44,14 +44,14 @@ final class ChatProcess {
         try process.run()
     }
 
-    /// The port the server logged (`Server started on http://127.0.0.1:PORT`), within `timeout`.
+    /// The port the app printed (`listening on ws://127.0.0.1:PORT/ …`), within `timeout`.
     func port(within timeout: Duration = .seconds(30)) async throws -> Int {
         let output = output
         return try await within(timeout) {
             var printed = ""
             for await chunk in output {
                 printed += chunk
-                if let range = printed.range(of: "Server started on http://127.0.0.1:") {
+                if let range = printed.range(of: "listening on ws://127.0.0.1:") {
                     let digits = printed[range.upperBound...].prefix { $0.isNumber }
                     if let port = Int(digits), digits.endIndex < printed.endIndex { return port }
                 }

@@ -13,34 +13,31 @@ struct VaporChatTests {
 
         let page = try await RawHTTP.exchange(port: port, "GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n")
         #expect(page.hasPrefix("HTTP/1.1 200 OK\r\n"))
-        #expect(page.contains("<title>Duplex in Vapor: chat</title>"))
-        let ada = try await Self.login("ada", port: port)
-        let bob = try await Self.login("bob", port: port)
-        let room = "ws://127.0.0.1:\(port)/ws/rooms/lobby?token="
+        #expect(page.contains("<title>Vapor chat over Duplex</title>"))
+        let ada = try await Self.token("ada", port: port)
+        let bob = try await Self.token("bob", port: port)
+        let room = "ws://127.0.0.1:\(port)/ws/chat?room=lobby&token="
 
-        let (heard, members, adaClose, bobClose, exitStatus) = try await WebSocket.connect(to: room + ada) { adaWS in
-            _ = await adaWS.receive()  // ada joined
-            return try await WebSocket.connect(to: room + bob) { bobWS in
-                _ = await bobWS.receive()  // bob joined
-                _ = await adaWS.receive()  // bob joined, as ada sees it
-                let members = try await RawHTTP.exchange(
-                    port: port,
-                    "GET /api/rooms/lobby HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAuthorization: Bearer \(ada)\r\n\r\n")
+        let (heard, adaClose, bobClose, exitStatus) = try await WebSocket.connect(to: room + ada) { adaWS in
+            try await WebSocket.connect(to: room + bob) { bobWS in
+                // Each handler subscribes once its upgrade is done: wait until the room has both.
+                try await within(.seconds(10)) {
+                    while try await Self.members(of: "lobby", port: port) < 2 { try await Task.sleep(for: .milliseconds(20)) }
+                }
                 try await adaWS.send(text: "hello bob")
                 let heard = await bobWS.receive()
                 chat.terminate()
                 while await adaWS.receive() != nil {}
                 while await bobWS.receive() != nil {}
                 let exitStatus = try await chat.exitStatus(within: .seconds(10))
-                return (heard, members, adaWS.closeStatus, bobWS.closeStatus, exitStatus)
+                return (heard, adaWS.closeStatus, bobWS.closeStatus, exitStatus)
             }
         }
         guard case .text(let line)? = heard else {
             Issue.record("bob heard \(String(describing: heard))")
             return
         }
-        #expect(try JSONDecoder().decode([String: String].self, from: Data(line.utf8)) == ["from": "ada", "text": "hello bob"])
-        #expect(try Self.json(Room.self, in: members).members == 2)
+        #expect(try JSONDecoder().decode([String: String].self, from: Data(line.utf8)) == ["from": "ada", "room": "lobby", "text": "hello bob"])
         #expect(adaClose?.code == .goingAway)
         #expect(bobClose?.code == .goingAway)
         #expect(exitStatus == 0)
@@ -50,25 +47,36 @@ struct VaporChatTests {
         let chat = try ChatProcess()
         defer { chat.kill() }
         let port = try await chat.port()
-        let token = try await Self.login("eve", port: port)
+        let token = try await Self.token("eve", port: port)
         var foreign = WebSocketClientConfiguration()
         foreign.origin = "https://evil.example"
         let statuses = [
-            await Self.refusal(connecting: "ws://127.0.0.1:\(port)/ws/rooms/lobby"),
-            await Self.refusal(connecting: "ws://127.0.0.1:\(port)/ws/rooms/lobby?token=\(token)", configuration: foreign),
+            await Self.refusal(connecting: "ws://127.0.0.1:\(port)/ws/chat?room=lobby"),
+            await Self.refusal(connecting: "ws://127.0.0.1:\(port)/ws/chat?room=lobby&token=\(token)", configuration: foreign),
         ]
         #expect(statuses.map(\.?.status) == [401, 403])
-        #expect(statuses[0]?.body.contains("log in first") == true)
+        #expect(statuses[0]?.body == "sign in first: POST /api/token\n")
         chat.terminate()
         #expect(try await chat.exitStatus(within: .seconds(10)) == 0)
     }
 
-    private struct Login: Decodable {
+    private struct Token: Decodable {
         let token: String
     }
 
-    private struct Room: Decodable {
-        let members: Int
+    private struct Rooms: Decodable {
+        struct Room: Decodable {
+            let name: String
+            let members: Int
+        }
+
+        let rooms: [Room]
+    }
+
+    /// How many are in `room`, as `GET /api/rooms` says.
+    private static func members(of room: String, port: Int) async throws -> Int {
+        let answer = try await RawHTTP.exchange(port: port, "GET /api/rooms HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n\r\n")
+        return try json(Rooms.self, in: answer).rooms.first { $0.name == room }?.members ?? 0
     }
 
     /// The JSON body of the raw HTTP `answer`, decoded.
@@ -76,14 +84,14 @@ struct VaporChatTests {
         try JSONDecoder().decode(type, from: Data((answer.components(separatedBy: "\r\n\r\n").last ?? "").utf8))
     }
 
-    /// A token from `POST /api/login` for `name`.
-    private static func login(_ name: String, port: Int) async throws -> String {
+    /// A token from `POST /api/token` for `name`.
+    private static func token(_ name: String, port: Int) async throws -> String {
         let body = #"{"name":"\#(name)"}"#
         let answer = try await RawHTTP.exchange(
             port: port,
-            "POST /api/login HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
+            "POST /api/token HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
-        return try json(Login.self, in: answer).token
+        return try json(Token.self, in: answer).token
     }
 
     /// The refusal connecting to `url` gets, if it is one.
