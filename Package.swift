@@ -9,15 +9,19 @@ let package = Package(
         .library(name: "Duplex", targets: ["Duplex"]),
         // Empty unless the `Hummingbird` trait is enabled (docs/hummingbird.md).
         .library(name: "DuplexHummingbird", targets: ["DuplexHummingbird"]),
+        // Empty unless the `Vapor` trait is enabled (docs/vapor.md).
+        .library(name: "DuplexVapor", targets: ["DuplexVapor"]),
         .executable(name: "duplex", targets: ["DuplexCLI"]),
         .executable(name: "duplex-autobahn-client", targets: ["AutobahnClient"]),
     ],
-    // Off by default: an app that uses only Duplex does not fetch or build Hummingbird.
+    // Off by default: an app that uses only Duplex does not fetch or build Hummingbird or Vapor.
     traits: [
-        .trait(name: "Hummingbird", description: "Builds DuplexHummingbird: Duplex WebSocket routes on a Hummingbird 2 Router.")
+        .trait(name: "Hummingbird", description: "Builds DuplexHummingbird: Duplex WebSocket routes on a Hummingbird 2 Router."),
+        .trait(name: "Vapor", description: "Builds DuplexVapor: Duplex WebSocket routes on a Vapor 4 Application."),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -72,6 +76,15 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras", condition: .when(traits: ["Hummingbird"])),
                 .product(name: "HTTPTypes", package: "swift-http-types", condition: .when(traits: ["Hummingbird"])),
+            ]
+        ),
+        .target(
+            name: "DuplexVapor",
+            dependencies: [
+                "Duplex",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
         .executableTarget(
@@ -138,6 +151,28 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird", condition: .when(traits: ["Hummingbird"])),
             ],
             path: "Examples/HummingbirdChat"
+        ),
+        .testTarget(
+            name: "DuplexVaporTests",
+            dependencies: [
+                "Duplex", "DuplexVapor",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ]
+        ),
+        // Examples/VaporChat (docs/vapor.md): `swift run --traits Vapor VaporChat`.
+        .executableTarget(
+            name: "VaporChat",
+            dependencies: [
+                "Duplex", "DuplexVapor",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
+            ],
+            path: "Examples/VaporChat"
         ),
         .executableTarget(
             name: "TopicBenchmark",
