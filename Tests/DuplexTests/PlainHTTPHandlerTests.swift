@@ -145,7 +145,7 @@ struct PlainHTTPHandlerTests {
         try await ServerHarness.with(configure: { configuration in
             configuration.logger = log.logger(level: .error)
             // Long enough for the request to be read first on a loaded machine.
-            configuration.handshakeTimeout = .milliseconds(500) * testSlowdown
+            configuration.handshakeTimeout = .seconds(2) * testSlowdown
             configuration.httpHandler = { _ in
                 seen.withLockedValue { $0.started = true }
                 // Never answers: only the cancellation ends the wait.
