@@ -11,9 +11,10 @@ let package = Package(
         .executable(name: "peer-hummingbird", targets: ["PeerHummingbird"]),
         .executable(name: "peer-vapor", targets: ["PeerVapor"]),
         .executable(name: "peer-duplex-hummingbird", targets: ["PeerDuplexHummingbird"]),
+        .executable(name: "peer-duplex-vapor", targets: ["PeerDuplexVapor"]),
     ],
     dependencies: [
-        .package(name: "Duplex", path: "..", traits: ["Hummingbird"]),
+        .package(name: "Duplex", path: "..", traits: ["Hummingbird", "Vapor"]),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
@@ -49,6 +50,15 @@ let package = Package(
                 .product(name: "Duplex", package: "Duplex"),
                 .product(name: "DuplexHummingbird", package: "Duplex"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .executableTarget(
+            name: "PeerDuplexVapor",
+            dependencies: [
+                "PeerSupport",
+                .product(name: "Duplex", package: "Duplex"),
+                .product(name: "DuplexVapor", package: "Duplex"),
+                .product(name: "Vapor", package: "vapor"),
             ]
         ),
         .executableTarget(
