@@ -56,7 +56,7 @@ extension WebSocketURL {
         } else if reference.hasPrefix("?") {
             merged = basePath + reference
         } else {
-            merged = basePath[...(basePath.lastIndex(of: "/") ?? basePath.startIndex)] + reference
+            merged = (basePath.lastIndex(of: "/").map { basePath[...$0] } ?? "/") + reference
         }
         guard merged.utf8.allSatisfy(HTTPGrammar.isTargetCharacter) else {
             throw HTTPFieldError(field: "URL", rule: .targetCharacter)
