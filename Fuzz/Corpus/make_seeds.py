@@ -80,15 +80,16 @@ def write(harness, name, data):
 
 
 def main():
-    # FuzzFrames: [flags: bit0 client] [split] stream. Server role gets masked frames, client unmasked.
+    # FuzzFrames: [flags: bit0 client, 0x20 outgoing fragments, 0x40 frame-by-frame delivery] [split] stream. Server role gets masked frames, client unmasked.
     for role_bit, masked in ((0, True), (1, False)):
         role = "client" if role_bit else "server"
         for i, (name, data) in enumerate(streams(masked).items()):
-            flags = role_bit | (0x20 if i % 3 == 0 else 0) | (0x04 if name == "many-small" else 0)
+            flags = role_bit | (0x20 if i % 3 == 0 else 0) | (0x40 if i % 4 == 1 else 0) | (0x04 if name == "many-small" else 0)
             write("FuzzFrames", f"{role}-{name}", bytes([flags, 7 if i % 2 else i * 8]) + data)
         for i, (name, data) in enumerate(deflate_streams(masked).items()):
             parameters = [0x00, 0x03, 0xFF, 0x1C][i % 4]  # bits: no_context_takeover x2, window bits
-            write("FuzzFramesDeflate", f"{role}-{name}", bytes([role_bit, parameters, 7 if i % 2 else 1]) + data)
+            flags = role_bit | (0x40 if i % 2 else 0)
+            write("FuzzFramesDeflate", f"{role}-{name}", bytes([flags, parameters, 7 if i % 2 else 1]) + data)
 
     request = (
         "GET /chat?room=1 HTTP/1.1\r\nHost: server.example.com\r\nUpgrade: websocket\r\n"

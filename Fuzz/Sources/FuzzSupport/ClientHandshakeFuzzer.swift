@@ -46,8 +46,9 @@ public enum ClientHandshakeFuzzer {
         } catch {
             require(!error.description.isEmpty, "an error without a description")
             switch (firstFailure, error) {
-            case ("status", .unexpectedStatus(let code, _)):
-                require(code == response.status, "reported status \(code) for \(response.status)")
+            case ("status", .unexpectedStatus(let refusal)):
+                require(refusal.status == response.status, "reported status \(refusal.status) for \(response.status)")
+                require(refusal.headers == response.headers, "the refusal does not carry the response's headers")
             case ("upgrade", .missingUpgradeHeader), ("connection", .missingConnectionHeader):
                 break
             case ("accept", .missingAcceptHeader), ("accept", .acceptMismatch):

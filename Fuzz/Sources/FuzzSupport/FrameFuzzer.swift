@@ -45,6 +45,7 @@ public enum FrameFuzzer {
         var connection = scenario.makeConnection()
         var checker = EventChecker(configuration: scenario.configuration)
         var echoed: [RecordedEvent] = []
+        var echoing: (opcode: Opcode, bytes: [UInt8])?
         var chunks = chunks
         var rest = stream
         repeat {
@@ -53,7 +54,7 @@ public enum FrameFuzzer {
             rest = rest.dropFirst(size)
             while let event = connection.nextEvent() {
                 checker.check(event, from: connection)
-                echo(event, on: &connection, into: &echoed)
+                echo(event, on: &connection, into: &echoed, assembling: &echoing)
             }
         } while !rest.isEmpty
         var outbound: [ByteBuffer] = []
@@ -62,20 +63,31 @@ public enum FrameFuzzer {
         return checker.events
     }
 
-    /// Sends a received data message back, which must succeed while the connection is open.
-    private static func echo(_ event: ConnectionEvent, on connection: inout WebSocketConnection, into echoed: inout [RecordedEvent]) {
-        let opcode: Opcode
-        let payload: ByteBuffer
-        switch event {
-        case .text(let bytes): (opcode, payload) = (.text, bytes)
-        case .binary(let bytes): (opcode, payload) = (.binary, bytes)
-        default: return
-        }
+    /// Sends a received data message back (a fragment as a fragment), which must succeed while the
+    /// connection is open; `echoed` gets each whole message echoed, as the peer must receive it.
+    private static func echo(
+        _ event: ConnectionEvent, on connection: inout WebSocketConnection, into echoed: inout [RecordedEvent],
+        assembling: inout (opcode: Opcode, bytes: [UInt8])?
+    ) {
         do {
-            try connection.send(opcode, payload: payload)
-            echoed.append(RecordedEvent(event))
+            switch event {
+            case .text(let bytes):
+                try connection.send(.text, payload: bytes)
+                echoed.append(RecordedEvent(event))
+            case .binary(let bytes):
+                try connection.send(.binary, payload: bytes)
+                echoed.append(RecordedEvent(event))
+            case .fragment(let opcode, let payload, let isFinal):
+                try connection.sendFragment(opcode, payload: payload, isFinal: isFinal)
+                var message = assembling ?? (opcode, [])
+                message.bytes.append(contentsOf: payload.readableBytesView)
+                assembling = isFinal ? nil : message
+                if isFinal { echoed.append(message.opcode == .text ? .text(message.bytes) : .binary(message.bytes)) }
+            default:
+                return
+            }
         } catch {
-            require(false, "echoing a \(payload.readableBytes)-byte \(opcode) message on an open connection threw \(error)")
+            require(false, "echoing \(event) on an open connection threw \(error)")
         }
     }
 
@@ -90,6 +102,8 @@ public enum FrameFuzzer {
                 require(false, "the peer rejected what this side wrote: \(error)")
             case .text, .binary:
                 delivered.append(RecordedEvent(event))
+            case .fragment:
+                require(false, "the peer, which assembles messages, reported a fragment")
             case .ping:
                 require(false, "this side sent a ping it was never asked to")
             case .pong, .close:

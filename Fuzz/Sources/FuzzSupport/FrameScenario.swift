@@ -1,8 +1,9 @@
 @_spi(Core) import DuplexCore
 
 /// The setting one frame-fuzz input runs in, chosen by its leading bytes: the role, the limits
-/// (small, so that inputs of a few KiB exceed them), automatic pongs, outgoing fragmentation, and
-/// for the deflate harness the negotiated permessage-deflate parameters.
+/// (small, so that inputs of a few KiB exceed them), automatic pongs, outgoing fragmentation,
+/// whether messages are delivered frame by frame, and for the deflate harness the negotiated
+/// permessage-deflate parameters.
 struct FrameScenario {
     let role: Role
     let configuration: ConnectionConfiguration
@@ -18,6 +19,7 @@ struct FrameScenario {
         configuration.maxMessageSize = flags & 0x04 == 0 ? 4096 : 256
         configuration.maxFrameSize = [4096, 125, 1024, 16 << 20][Int(flags >> 3 & 3)]
         configuration.fragmentSize = flags & 0x20 == 0 ? nil : 7
+        configuration.deliversFragments = flags & 0x40 != 0
         self.configuration = configuration
         deflate = withDeflate ? Self.negotiate(input.takeByte()) : nil
     }
