@@ -3,7 +3,7 @@
 // package so that its normal build is unaffected; built and run by scripts/fuzz (see docs/fuzzing.md).
 import PackageDescription
 
-let harnesses = ["FuzzFrames", "FuzzFramesDeflate", "FuzzServerHandshake", "FuzzClientHandshake", "FuzzExtensions", "FuzzFields"]
+let harnesses = ["FuzzFrames", "FuzzFramesDeflate", "FuzzServerHandshake", "FuzzClientHandshake", "FuzzExtensions", "FuzzFields", "FuzzRequestHead"]
 
 let package = Package(
     name: "DuplexFuzz",

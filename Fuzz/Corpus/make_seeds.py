@@ -104,6 +104,19 @@ def main():
     write("FuzzServerHandshake", "http10", request.replace("HTTP/1.1", "HTTP/1.0", 1).encode())
     write("FuzzServerHandshake", "version-8", request.replace("Version: 13", "Version: 8").encode())
     write("FuzzServerHandshake", "plain-http", b"GET / HTTP/1.1\r\nHost: a\r\n\r\n")
+    # FuzzRequestHead: [split] [limit: 0 = 16 KiB, else 16 * n] bytes.
+    heads = {
+        "rfc6455-request-and-frame": (request + "\r\n").encode() + bytes([0x81, 0x85, 1, 2, 3, 4]) + b"hello",
+        "post-with-body": b"POST /form HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nbody",
+        "leading-empty-lines": b"\r\n\r\nGET / HTTP/1.0\r\n\r\n",
+        "bare-lf": b"GET / HTTP/1.1\nHost: a\n\n",
+        "folded": b"GET / HTTP/1.1\r\nX: a\r\n b\r\n\r\n",
+        "chunked": b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "two-lengths": b"POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        "too-large": b"GET /" + b"a" * 300 + b" HTTP/1.1\r\n\r\n",
+    }
+    for i, (name, data) in enumerate(heads.items()):
+        write("FuzzRequestHead", name, bytes([i * 9 % 256, 16 if name == "too-large" else 0]) + data)
 
     response = (
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"

@@ -35,6 +35,8 @@ public struct HTTPStatus: Sendable, Hashable {
     /// 500 Internal Server Error: what the server answers when the application throws while
     /// deciding a handshake or answering a plain request.
     public static let internalServerError = HTTPStatus(constantCode: 500, reason: "Internal Server Error")
+    /// 501 Not Implemented: what the server answers a request with a `Transfer-Encoding`.
+    public static let notImplemented = HTTPStatus(constantCode: 501, reason: "Not Implemented")
     /// 503 Service Unavailable.
     public static let serviceUnavailable = HTTPStatus(constantCode: 503, reason: "Service Unavailable")
 }

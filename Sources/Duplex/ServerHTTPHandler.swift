@@ -1,30 +1,34 @@
 @_spi(Core) import DuplexCore
 import Logging
 import NIOCore
-import NIOHTTP1
 
-/// The HTTP/1.1 stage of a server connection: reads the request, hands it to the server for a
-/// decision, and then either answers with an error (and closes) or writes the 101 and replaces the
-/// HTTP handlers with a ``WebSocketChannelHandler``, forwarding any bytes that arrived after the
-/// request to it.
-final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, DeadlineSweeperClient {
-    typealias InboundIn = HTTPServerRequestPart
+/// The HTTP/1.1 stage of a server connection, the only handler of it before the upgrade: reads the
+/// request head with DuplexCore's ``RequestHeadParser`` (at most `maxRequestHeadSize` bytes), hands
+/// the request to the server for a decision, and then either answers with an error (and closes) or
+/// writes the 101, puts a ``WebSocketChannelHandler`` after itself, passes it the bytes that arrived
+/// after the request, and leaves. While the application decides, the connection is not read.
+final class ServerHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, DeadlineSweeperClient {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum State {
-        case awaitingHead
-        case awaitingEnd(HTTPRequestHead)
-        case deciding
+        case awaitingHead(RequestHeadParser)
+        /// A plain request's body, read and dropped before the request is answered.
+        case skippingBody(HandshakeRequest, remaining: Int)
+        /// The application decides (or answers a plain request); what arrived after the request is kept.
+        case deciding(received: ByteBuffer?)
         case responded
         case upgraded
     }
 
     private let configuration: WebSocketServerConfiguration
-    private let eofHold: UpgradeEOFHold
-    private let decoder: any RemovableChannelHandler
     private let submit: @Sendable (IncomingRequest) -> Bool
     private let isOverCapacity: Bool
-    private var state = State.awaitingHead
+    private var state: State
+    /// A `read` held back while deciding.
+    private var readPending = false
     private var context: ChannelHandlerContext?
     /// The ``WebSocketServerConfiguration/httpHandler`` answering this connection's request.
     private var plainRequestTask: Task<Void, Never>?
@@ -38,16 +42,13 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     /// head is read.
     init(
         configuration: WebSocketServerConfiguration,
-        eofHold: UpgradeEOFHold,
-        decoder: any RemovableChannelHandler,
         isOverCapacity: Bool,
         submit: @escaping @Sendable (IncomingRequest) -> Bool
     ) {
         self.configuration = configuration
-        self.eofHold = eofHold
-        self.decoder = decoder
         self.isOverCapacity = isOverCapacity
         self.submit = submit
+        self.state = .awaitingHead(RequestHeadParser(limit: configuration.maxRequestHeadSize))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -69,37 +70,47 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .upgraded = state {
-            // Bytes the decoder held after the request, on their way to the WebSocket handler.
-            context.fireChannelRead(data)
-            return
-        }
-        switch (unwrapInboundIn(data), state) {
-        case (.head(let head), .awaitingHead):
-            state = .awaitingEnd(head)
-        case (.end, .awaitingEnd(let head)):
-            state = .deciding
+        let bytes = unwrapInboundIn(data)
+        switch state {
+        case .awaitingHead(var parser):
+            // Not held by `state` while it grows, so that its buffer is not copied.
+            state = .responded
             do {
-                handle(try HandshakeRequest(head), context: context)
+                if let (head, rest) = try parser.receive(bytes) {
+                    received(head, rest: rest, context: context)
+                } else {
+                    state = .awaitingHead(parser)
+                }
             } catch {
-                // NIO's parser lets some bytes through that no valid field or target holds (e.g. a
-                // control character in a value); the answer names the field, never the bytes.
-                logger.debug("request refused (400): \(error)")
-                writeAndClose(HandshakeResponse(status: .badRequest, body: "malformed HTTP request: \(error)\n"), context: context)
+                logger.debug("request refused: \(error)")
+                refuse(error, context: context)
             }
-        default:
+        case .skippingBody(let request, let remaining):
+            if remaining > bytes.readableBytes {
+                state = .skippingBody(request, remaining: remaining - bytes.readableBytes)
+            } else {
+                startPlainAnswer(request, context: context)
+            }
+        case .deciding(var received):
+            state = .responded
+            if received == nil { received = bytes } else { received!.writeImmutableBuffer(bytes) }
+            state = .deciding(received: received)
+        case .responded:
             break
+        case .upgraded:
+            context.fireChannelRead(data)
+        }
+    }
+
+    func read(context: ChannelHandlerContext) {
+        switch state {
+        case .deciding: readPending = true
+        default: context.read()
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard case .awaitingHead = state else {
-            context.close(promise: nil)
-            return
-        }
-        let status: HTTPStatus =
-            (error as? HTTPParserError) == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-        writeAndClose(HandshakeResponse(status: status, body: "malformed HTTP request\n"), context: context)
+        context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -110,19 +121,30 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
         }
     }
 
-    private func handle(_ request: HandshakeRequest, context: ChannelHandlerContext) {
+    /// A head was read: answer it as a plain request, or submit it for a decision.
+    private func received(_ head: RequestHeadParser.Head, rest: ByteBuffer, context: ChannelHandlerContext) {
+        let request = head.request
         if isOverCapacity {
             writeAndClose(
                 HandshakeResponse(status: .serviceUnavailable, body: "server at its connection limit\n"),
                 context: context)
             return
         }
-        if let httpHandler = configuration.httpHandler,
-            !request.headers.containsToken("websocket", name: "Upgrade")
-        {
-            answerPlainRequest(request, with: httpHandler, context: context)
+        if configuration.httpHandler != nil, !request.headers.containsToken("websocket", name: "Upgrade") {
+            if head.bodyLength > rest.readableBytes {
+                state = .skippingBody(request, remaining: head.bodyLength - rest.readableBytes)
+            } else {
+                startPlainAnswer(request, context: context)
+            }
             return
         }
+        guard head.bodyLength == 0 else {
+            writeAndClose(
+                HandshakeResponse(status: .badRequest, body: "a WebSocket handshake request has no body\n"),
+                context: context)
+            return
+        }
+        state = .deciding(received: rest.readableBytes > 0 ? rest : nil)
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let incoming = IncomingRequest(
             request: request,
@@ -137,6 +159,13 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             writeAndClose(
                 HandshakeResponse(status: .serviceUnavailable, body: "server shutting down\n"), context: context)
         }
+    }
+
+    /// Answers a plain request, its body (if any) read.
+    private func startPlainAnswer(_ request: HandshakeRequest, context: ChannelHandlerContext) {
+        guard let httpHandler = configuration.httpHandler else { return }
+        state = .deciding(received: nil)
+        answerPlainRequest(request, with: httpHandler, context: context)
     }
 
     /// Runs `httpHandler` in a task of its own and writes its response, on the loop, when it
@@ -200,6 +229,7 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
     private func upgrade(
         _ result: ServerHandshakeResult, serve: UpgradeDecision.Serve, context: ChannelHandlerContext
     ) throws -> EventLoopFuture<WebSocket?> {
+        guard case .deciding(let received) = state else { throw WebSocketError.connectionClosed }
         sweeper?.disarm(self)
         state = .upgraded
         context.writeAndFlush(wrapOutboundOut(result.response.wireBytes(allocator: context.channel.allocator)))
@@ -218,11 +248,37 @@ final class ServerHTTPHandler: ChannelInboundHandler, RemovableChannelHandler, D
             subprotocol: result.subprotocol, extensions: result.extensions, eventHandler: eventHandler
         )
         try context.pipeline.syncOperations.addHandler(handler, position: .after(self))
-        return eofHold.handOver(to: handler, decoder: decoder, httpHandler: context).map { _ in webSocket }.nonisolated()
+        handler.releaseWrites()
+        if let received {
+            context.fireChannelRead(wrapInboundOut(received))
+            context.fireChannelReadComplete()
+        }
+        if readPending { context.read() }
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
+        return context.eventLoop.makeSucceededFuture(webSocket)
     }
 
     private func writeAndClose(_ response: HandshakeResponse, context: ChannelHandlerContext) {
         writeAndClose(response.wireBytes(allocator: context.channel.allocator), context: context)
+    }
+
+    /// Answers a head that could not be read (400, 431 or 501) and closes the output, dropping the
+    /// rest of the input until the peer closes or the handshake deadline passes, so that the peer
+    /// reads the answer rather than a reset.
+    private func refuse(_ error: RequestHeadError, context: ChannelHandlerContext) {
+        let status: HTTPStatus =
+            switch error {
+            case .tooLarge: .requestHeaderFieldsTooLarge
+            case .transferEncoding: .notImplemented
+            default: .badRequest
+            }
+        state = .responded
+        let response = HandshakeResponse(status: status, body: "malformed HTTP request: \(error)\n")
+        context.writeAndFlush(wrapOutboundOut(response.wireBytes(allocator: context.channel.allocator)))
+            .assumeIsolated()
+            .whenComplete { _ in
+                context.close(mode: .output).assumeIsolated().whenFailure { _ in context.close(promise: nil) }
+            }
     }
 
     /// Writes a whole response, `Connection: close` in it, and closes the connection.

@@ -2,7 +2,6 @@
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
@@ -330,21 +329,13 @@ public final class WebSocketServer: Sendable {
         if let sslContext {
             try pipeline.addHandler(NIOSSLServerHandler(context: sslContext))
         }
-        let eofHold = UpgradeEOFHold()
-        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
         let sink = requestSink
-        try pipeline.addHandlers([
-            eofHold,
-            RequestHeadLimiter(limit: configuration.maxRequestHeadSize),
-            decoder,
-            ServerHTTPHandler(
-                configuration: connectionConfiguration, eofHold: eofHold, decoder: decoder,
-                isOverCapacity: admission.isOverCapacity
-            ) { incoming in
+        try pipeline.addHandler(
+            ServerHTTPHandler(configuration: connectionConfiguration, isOverCapacity: admission.isOverCapacity) {
+                incoming in
                 if case .enqueued = sink.yield(.request(incoming)) { return true }
                 return false
-            },
-        ])
+            })
     }
 
     /// Starts the graceful shutdown once; the future completes when every connection is closed.
