@@ -150,7 +150,11 @@ final class ServerHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, De
             request: request,
             validation: ServerHandshake.validate(request, remoteAddress: context.channel.remoteAddress),
             respond: { response in
-                bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
+                // A decision made on the connection's loop (the default) is written at once.
+                guard bound.eventLoop.inEventLoop else {
+                    return bound.eventLoop.flatSubmit { bound.value.respond(response, eventLoop: bound.eventLoop) }
+                }
+                return bound.value.respond(response, eventLoop: bound.eventLoop)
             },
             telemetry: configuration.session.telemetry,
             eventLoop: bound.eventLoop
