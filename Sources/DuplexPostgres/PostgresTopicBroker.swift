@@ -146,6 +146,8 @@ public final class PostgresTopicBroker: TopicBroker, Service {
                     if await arrivals.next() == nil { return }
                     continue
                 }
+                // A query on a connection that closed meanwhile would never be answered.
+                guard !connection.isClosed else { throw ConnectionClosed() }
                 inFlight.withLockedValue { pending in
                     if pending.count > 100_000 { pending.removeAll() }  // never read back: no listener for long
                     for entry in batch { pending[entry.sequence] = entry.published }
@@ -253,7 +255,9 @@ public final class PostgresTopicBroker: TopicBroker, Service {
         var failing = false
         while !Task.isCancelled {
             do {
+                logger.debug("connecting", metadata: ["role": "\(role)"])
                 let connection = try await connect()
+                logger.debug("connected", metadata: ["role": "\(role)"])
                 if connectedBefore { metrics.reconnects.increment() }
                 if failing { logger.info("the \(role) connection to PostgreSQL is back") }
                 connectedBefore = true
@@ -320,6 +324,11 @@ public final class PostgresTopicBroker: TopicBroker, Service {
 /// The listening connection's notifications ended (its connection closed).
 private struct ListeningEnded: Error, CustomStringConvertible {
     var description: String { "the notification stream ended" }
+}
+
+/// The connection closed while it was idle.
+private struct ConnectionClosed: Error, CustomStringConvertible {
+    var description: String { "the connection closed" }
 }
 
 extension WebSocketMessage {
