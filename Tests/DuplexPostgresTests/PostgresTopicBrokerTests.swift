@@ -12,7 +12,8 @@ private let postgresURL = ProcessInfo.processInfo.environment["DUPLEX_POSTGRES_U
 /// A command that restarts that PostgreSQL and returns once it accepts connections again.
 private let restartCommand = ProcessInfo.processInfo.environment["DUPLEX_POSTGRES_RESTART"]
 
-@Suite("PostgresTopicBroker against a real PostgreSQL", .timeLimit(.minutes(1)))
+// Serialized: the restart test cuts every connection to the shared server.
+@Suite("PostgresTopicBroker against a real PostgreSQL", .serialized, .timeLimit(.minutes(1)))
 struct PostgresTopicBrokerTests {
     @Test(.enabled(if: postgresURL != nil, "DUPLEX_POSTGRES_URL is not set: scripts/postgres-test starts a PostgreSQL and sets it"))
     func twoNodesSeeEachOthersMessagesInPublishOrder() async throws {
