@@ -11,17 +11,21 @@ let package = Package(
         .library(name: "DuplexHummingbird", targets: ["DuplexHummingbird"]),
         // Empty unless the `Vapor` trait is enabled (docs/vapor.md).
         .library(name: "DuplexVapor", targets: ["DuplexVapor"]),
+        // Empty unless the `Postgres` trait is enabled (docs/topics.md, "Across servers").
+        .library(name: "DuplexPostgres", targets: ["DuplexPostgres"]),
         .executable(name: "duplex", targets: ["DuplexCLI"]),
         .executable(name: "duplex-autobahn-client", targets: ["AutobahnClient"]),
     ],
-    // Off by default: an app that uses only Duplex does not fetch or build Hummingbird or Vapor.
+    // Off by default: an app that uses only Duplex does not fetch or build Hummingbird, Vapor or postgres-nio.
     traits: [
         .trait(name: "Hummingbird", description: "Builds DuplexHummingbird: Duplex WebSocket routes on a Hummingbird 2 Router."),
         .trait(name: "Vapor", description: "Builds DuplexVapor: Duplex WebSocket routes on a Vapor 4 Application."),
+        .trait(name: "Postgres", description: "Builds DuplexPostgres: PostgresTopicBroker, topics across servers through PostgreSQL (postgres-nio); `duplex serve --broker`."),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/vapor/vapor", from: "4.122.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.34.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -87,11 +91,36 @@ let package = Package(
                 .product(name: "Vapor", package: "vapor", condition: .when(traits: ["Vapor"])),
             ]
         ),
+        .target(
+            name: "DuplexPostgres",
+            dependencies: [
+                "Duplex",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+            ]
+        ),
+        .testTarget(
+            name: "DuplexPostgresTests",
+            dependencies: [
+                "Duplex", "DuplexPostgres",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: .when(traits: ["Postgres"])),
+            ]
+        ),
         .executableTarget(
             name: "DuplexCLI",
             dependencies: [
                 "Duplex",
                 "DuplexCore",
+                "DuplexPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

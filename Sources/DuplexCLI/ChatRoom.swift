@@ -5,8 +5,8 @@ import Foundation
 /// topic `room:NAME` as JSON `{"room", "from", "text", "ts"}`; `{"join": "OTHER"}` and
 /// `{"leave": "OTHER"}` follow or stop following another room.
 struct ChatRoom: Sendable {
-    /// The rooms' subscribers.
-    let topics = WebSocketTopics()
+    /// The rooms' subscribers (an in-process broker, or `--broker`'s).
+    var topics = WebSocketTopics()
 
     /// Serves one chat connection.
     func serve(_ request: UpgradeRequest, _ ws: WebSocket) async throws {

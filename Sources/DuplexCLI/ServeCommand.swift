@@ -53,6 +53,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("deflate-no-context-takeover"), help: "Reset both compression contexts after each message.")
     var deflateNoContextTakeover = false
 
+    @Option(
+        help: "postgres://USER:PASSWORD@HOST:PORT/DATABASE: the chat's rooms span every node started with this URL (needs the Postgres trait)."
+    )
+    var broker: String?
+
     func validate() throws {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
@@ -60,6 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         if pingInterval < 0 { throw ValidationError("--ping-interval must not be negative") }
         if maxConnections < 1 { throw ValidationError("--max-connections must be positive") }
         _ = try deflate()
+        if let broker { try ChatBroker.validate(broker) }
     }
 
     /// permessage-deflate as the options set it, or the library's error as a usage error.
@@ -109,13 +115,15 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             echo = { _ in .accept(eventHandler: { EchoHandler() }) }
         }
-        let chat = ChatRoom()
+        let (topics, brokerServices) = try ChatBroker.topics(broker)
+        let chat = ChatRoom(topics: topics)
         let router = WebSocketRouter()
             .adding("/", echo)
             .adding("/echo", echo)
             .adding("/chat") { request in .accept { ws in try await chat.serve(request, ws) } }
         let group = ServiceGroup(
-            services: [WebSocketService(server: server, router: router)],
+            // The broker first: the group shuts services down in reverse order, the server before it.
+            services: brokerServices + [WebSocketService(server: server, router: router)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: configuration.logger
         )
