@@ -91,9 +91,14 @@ final class ServerHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler, De
             } else {
                 startPlainAnswer(request, context: context)
             }
-        case .deciding(var received):
+        case .deciding(let earlier):
+            // Not held by `state` while it grows, so that its buffer is not copied.
             state = .responded
-            if received == nil { received = bytes } else { received!.writeImmutableBuffer(bytes) }
+            guard var received = earlier else {
+                state = .deciding(received: bytes)
+                return
+            }
+            received.writeImmutableBuffer(bytes)
             state = .deciding(received: received)
         case .responded:
             break
